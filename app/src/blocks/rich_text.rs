@@ -1,0 +1,38 @@
+//! `rich_text`: formatted paragraphs (bold, italic, links) with an optional heading.
+use super::descriptor::{FieldDefault::*, FieldDescriptor as F, FieldKind, FieldKind::*};
+use super::rich_text_value::{RichText, RichTextView};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RichTextProps {
+    pub heading: String,
+    pub body: RichText,
+    pub width: String,
+    pub align: String,
+}
+
+pub const FIELDS: &[F] = &[
+    F::new("heading", "Heading", Text, Str("")).max_len(120),
+    F::new("body", "Text", FieldKind::RichText, Str("")).required().max_len(20_000),
+    F::new("width", "Width", Select(&[("narrow", "Narrow"), ("wide", "Wide")]), Str("narrow")),
+    F::new("align", "Alignment", Select(&[("left", "Left"), ("center", "Centre")]), Str("left")),
+];
+
+#[component]
+pub fn RichTextBlock(props: RichTextProps) -> impl IntoView {
+    let width = if props.width == "wide" { "max-w-5xl" } else { "max-w-2xl" };
+    let align = if props.align == "center" { "text-center" } else { "text-left" };
+    let class = format!("mx-auto {width} {align} px-2");
+    view! {
+        <div class=class>
+            {(!props.heading.is_empty()).then(|| view! {
+                <h2 class="mb-4 font-heading text-3xl font-semibold text-ink">{props.heading.clone()}</h2>
+            })}
+            <div class="space-y-4 text-lg leading-relaxed text-ink/85">
+                <RichTextView text=props.body />
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,11 @@
+//! Vitrine's isomorphic UI: the block library shared by the storefront and the editor, the
+//! storefront page views, and the admin shell (the only part that hydrates).
+
+pub mod admin;
+pub mod blocks;
+pub mod money;
+pub mod safe_url;
+pub mod storefront;
+pub mod theme;
+
+pub use admin::{App, shell};

@@ -1,0 +1,180 @@
+//! Storefront page views: the document, the shop's header and footer around the blocks.
+//! Rendered on the server only, to plain HTML: no wasm, no hydration script.
+
+use crate::blocks::{Block, BlockContext, BlockList};
+use crate::theme::ThemeTokens;
+use leptos::prelude::*;
+
+/// A link in the shop's navigation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NavLink {
+    pub label: String,
+    pub href: String,
+}
+
+/// What the layout shows of the shop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShopView {
+    pub name: String,
+    pub tagline: String,
+    /// BCP 47 tag for `<html lang>`.
+    pub locale: String,
+    pub theme: ThemeTokens,
+    pub nav: Vec<NavLink>,
+}
+
+/// Head metadata of one page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: Option<String>,
+    pub canonical: String,
+    /// Path of the page, to mark the current navigation link.
+    pub path: String,
+}
+
+/// Everything needed to render one storefront page (built by the server only).
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+#[derive(Clone, Debug)]
+pub struct StorefrontPage {
+    pub shop: ShopView,
+    pub meta: PageMeta,
+    pub blocks: Vec<Block>,
+    pub context: BlockContext,
+}
+
+/// The stylesheet cargo-leptos builds from `style/main.css`.
+pub const STYLESHEET: &str = "/pkg/vitrine.css";
+
+/// Renders a complete HTML document for a storefront page.
+#[cfg(feature = "ssr")]
+pub fn render_page(page: StorefrontPage) -> String {
+    let head = head_html(&page.shop, &page.meta, false);
+    let lang = page.shop.locale.clone();
+    let body = render_detached(move || {
+        provide_context(page.context.clone());
+        let vars = page.shop.theme.css_variables();
+        view! {
+            <body class="flex min-h-screen flex-col bg-background font-body text-ink antialiased" style=vars>
+                <Header shop=page.shop.clone() path=page.meta.path.clone() />
+                <main class="flex-1">
+                    <div class="mx-auto flex max-w-7xl flex-col gap-16 px-4 py-10 sm:px-6 lg:px-8">
+                        <BlockList blocks=page.blocks />
+                    </div>
+                </main>
+                <Footer shop=page.shop />
+            </body>
+        }
+    });
+    document(&lang, &head, &body)
+}
+
+/// Renders the shop's own "not found" page (an unknown path on a known shop).
+#[cfg(feature = "ssr")]
+pub fn render_shop_not_found(shop: ShopView, meta: PageMeta) -> String {
+    let head = head_html(&shop, &meta, true);
+    let lang = shop.locale.clone();
+    let body = render_detached(move || {
+        let vars = shop.theme.css_variables();
+        view! {
+            <body class="flex min-h-screen flex-col bg-background font-body text-ink antialiased" style=vars>
+                <Header shop=shop.clone() path=meta.path.clone() />
+                <main class="flex flex-1 flex-col items-center justify-center gap-4 px-6 py-24 text-center">
+                    <p class="text-sm font-semibold uppercase tracking-widest text-accent">"404"</p>
+                    <h1 class="font-heading text-4xl font-semibold">"This page does not exist"</h1>
+                    <a href="/" class="mt-4 rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Back to the shop"</a>
+                </main>
+                <Footer shop=shop />
+            </body>
+        }
+    });
+    document(&lang, &head, &body)
+}
+
+/// The plain page for a host that belongs to no shop. It names no shop and loads nothing.
+pub const UNKNOWN_HOST_HTML: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\"><title>Shop not found</title></head><body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222\"><h1>Shop not found</h1><p>No shop is served at this address.</p></body></html>";
+
+/// Runs a view to HTML in its own reactive owner (so context never leaks between requests).
+#[cfg(feature = "ssr")]
+fn render_detached<V: IntoView + 'static>(f: impl FnOnce() -> V) -> String {
+    let owner = Owner::new();
+    let html = owner.with(|| f().into_view().to_html());
+    owner.cleanup();
+    html
+}
+
+#[cfg(feature = "ssr")]
+fn document(lang: &str, head: &str, body: &str) -> String {
+    use html_escape::encode_double_quoted_attribute as attr;
+    format!("<!DOCTYPE html><html lang=\"{}\">{head}{body}</html>", attr(lang))
+}
+
+/// The `<head>`, written directly: `<title>` holds raw text, where the hydration markers a
+/// Leptos view would add are not allowed.
+#[cfg(feature = "ssr")]
+fn head_html(shop: &ShopView, meta: &PageMeta, noindex: bool) -> String {
+    use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+    let description = meta.description.as_deref().unwrap_or(&shop.tagline);
+    format!(
+        concat!(
+            "<head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+            "<title>{title}</title><meta name=\"description\" content=\"{description}\">",
+            "<link rel=\"canonical\" href=\"{canonical}\">{robots}",
+            "<meta property=\"og:title\" content=\"{og_title}\"><meta property=\"og:site_name\" content=\"{site}\">",
+            "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"{css}\"></head>"
+        ),
+        title = text(&meta.title),
+        description = attr(description),
+        canonical = attr(&meta.canonical),
+        robots = if noindex { "<meta name=\"robots\" content=\"noindex\">" } else { "" },
+        og_title = attr(&meta.title),
+        site = attr(&shop.name),
+        css = STYLESHEET,
+    )
+}
+
+#[component]
+fn Header(shop: ShopView, path: String) -> impl IntoView {
+    let links = shop
+        .nav
+        .into_iter()
+        .map(|link| {
+            let current = link.href == path;
+            let class = if current {
+                "rounded-theme px-3 py-2 text-sm font-semibold text-primary bg-primary/10"
+            } else {
+                "rounded-theme px-3 py-2 text-sm font-medium text-ink/75 hover:text-primary hover:bg-primary/5"
+            };
+            view! { <a href=link.href aria-current=current.then_some("page") class=class>{link.label}</a> }
+        })
+        .collect_view();
+    view! {
+        <header class="sticky top-0 z-10 border-b border-black/5 bg-background/90 backdrop-blur">
+            <div class="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-4 px-4 py-4 sm:px-6 lg:px-8">
+                <a href="/" class="flex flex-col leading-tight">
+                    <span class="font-heading text-2xl font-semibold text-primary">{shop.name}</span>
+                    <span class="text-xs tracking-wide text-muted">{shop.tagline}</span>
+                </a>
+                <nav class="flex flex-wrap items-center gap-1" aria-label="Main">
+                    {links}
+                    <a href="/cart" class="ml-2 inline-flex items-center gap-2 rounded-theme border border-primary/30 px-4 py-2 text-sm font-semibold text-primary hover:bg-primary hover:text-white">"Cart"</a>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn Footer(shop: ShopView) -> impl IntoView {
+    view! {
+        <footer class="mt-16 bg-primary text-white/85">
+            <div class="mx-auto flex max-w-7xl flex-col gap-2 px-4 py-10 sm:flex-row sm:items-center sm:justify-between sm:px-6 lg:px-8">
+                <div>
+                    <p class="font-heading text-xl font-semibold text-white">{shop.name}</p>
+                    <p class="text-sm">{shop.tagline}</p>
+                </div>
+                <p class="text-xs text-white/60">"Powered by Vitrine"</p>
+            </div>
+        </footer>
+    }
+}

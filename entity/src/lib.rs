@@ -1,0 +1,11 @@
+//! SeaORM entities, one file per table. Every tenant-owned row carries `shop_id`; queries
+//! are always scoped by it.
+
+pub mod page;
+pub mod prelude;
+pub mod product;
+pub mod product_variant;
+pub mod published_block;
+pub mod published_page;
+pub mod shop;
+pub mod shop_domain;

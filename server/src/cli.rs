@@ -1,0 +1,102 @@
+//! The command line: `vitrine [serve]`, `vitrine migrate`, `vitrine seed --sample`.
+
+use crate::config::{Config, Environment};
+use crate::state::AppState;
+use crate::{db, http, seed};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "vitrine", version, about = "Vitrine: a multi-tenant storefront CMS")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the storefront and the admin (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// The sample shop "Harbor & Pine" with pages and products (skipped if present).
+        #[arg(long)]
+        sample: bool,
+    },
+}
+
+pub async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_tracing(cli.config.env);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            db::connect_and_migrate(&config.database_url).await?;
+            println!("migrations applied");
+        }
+        Command::Seed { sample } => {
+            if !sample {
+                return Err("nothing to seed: pass --sample".into());
+            }
+            let db = db::connect_and_migrate(&config.database_url).await?;
+            let state = AppState::new(db, config);
+            let report = seed::sample(&state).await?;
+            println!("{report}");
+        }
+        Command::Serve => serve(config).await?,
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let db = db::connect_and_migrate(&config.database_url).await?;
+    let addr = config.addr;
+    let state = AppState::new(db, config);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let port = listener.local_addr()?.port();
+    tracing::info!(%addr, "listening");
+    println!("Vitrine is serving on http://{addr}  (sample shop: http://localhost:{port} and http://demo.localhost:{port})");
+    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn init_tracing(env: Environment) {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = fmt().with_env_filter(filter).with_target(false);
+    // Structured JSON outside development; compact lines while developing.
+    let _ = if env == Environment::Dev { builder.compact().try_init() } else { builder.json().try_init() };
+}

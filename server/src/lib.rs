@@ -1,0 +1,17 @@
+//! Vitrine's server: configuration, database, tenancy, the storefront handlers, the publish
+//! service, the sample seed and the CLI. `http::router` builds the whole axum app, so tests
+//! drive exactly what production serves.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod publish;
+pub mod seed;
+pub mod state;
+pub mod storefront;
+pub mod tenancy;
+
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,197 @@
+//! The publish service: a block tree → validation → one transaction that writes a new
+//! immutable revision with its blocks and makes it live → the render cache invalidated.
+//! Everything that publishes (the API, the seed, scheduled publishing) goes through here.
+
+pub mod store;
+
+use crate::storefront::cache::RenderCache;
+use app::blocks::{Block, BlockNode, PageType, ValidationError, validate_tree};
+use chrono::Utc;
+use entity::{page, published_block, published_page};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, SqlErr, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("page not found")]
+    NotFound,
+    #[error("the page has {} validation error(s)", .0.len())]
+    Invalid(Vec<ValidationError>),
+    #[error("another publish of this page won the race; try again")]
+    Conflict,
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// The outcome of a publish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Published {
+    pub revision_id: i64,
+    pub number: i64,
+    /// True when the content equalled the live revision and nothing new was written.
+    pub unchanged: bool,
+}
+
+#[derive(Clone)]
+pub struct Publisher {
+    db: DatabaseConnection,
+    cache: Arc<RenderCache>,
+}
+
+impl Publisher {
+    pub fn new(db: DatabaseConnection, cache: Arc<RenderCache>) -> Self {
+        Self { db, cache }
+    }
+
+    /// Validates `nodes` for the page and publishes them. `shop_id` scopes the page: another
+    /// shop's page is `NotFound`.
+    pub async fn publish(
+        &self,
+        shop_id: i64,
+        page_id: i64,
+        nodes: &[BlockNode],
+        published_by: Option<i64>,
+    ) -> Result<Published, PublishError> {
+        let page = page::Entity::find_by_id(page_id)
+            .filter(page::Column::ShopId.eq(shop_id))
+            .one(&self.db)
+            .await?
+            .ok_or(PublishError::NotFound)?;
+        let page_type = PageType::from_name(&page.page_type).ok_or_else(|| {
+            PublishError::Invalid(vec![ValidationError {
+                block_id: String::new(),
+                field: Some("page_type".into()),
+                message: format!("unknown page type `{}`", page.page_type),
+            }])
+        })?;
+        let blocks = validate_tree(page_type, nodes).map_err(PublishError::Invalid)?;
+        self.publish_validated(&page, &blocks, published_by).await
+    }
+
+    /// Publishes an already validated tree. A few retries absorb a race with a concurrent
+    /// publish of the same page (both computed the same next number; the unique index lets
+    /// only one commit).
+    async fn publish_validated(
+        &self,
+        page: &page::Model,
+        blocks: &[Block],
+        published_by: Option<i64>,
+    ) -> Result<Published, PublishError> {
+        let hash = content_hash(page, blocks);
+        for _ in 0..5 {
+            match self.try_publish(page, blocks, &hash, published_by).await {
+                Err(PublishError::Db(e)) if is_conflict(&e) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    continue;
+                }
+                Ok(published) => {
+                    if !published.unchanged {
+                        // After commit: a reader can no longer load the old revision as live.
+                        self.cache.invalidate_shop(page.shop_id);
+                        tracing::info!(shop_id = page.shop_id, page_id = page.id, number = published.number, "page published");
+                    }
+                    return Ok(published);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(PublishError::Conflict)
+    }
+
+    async fn try_publish(
+        &self,
+        page: &page::Model,
+        blocks: &[Block],
+        hash: &str,
+        published_by: Option<i64>,
+    ) -> Result<Published, PublishError> {
+        let txn = self.db.begin().await?;
+        // Re-read inside the transaction: the live revision may have moved since.
+        let current = page::Entity::find_by_id(page.id)
+            .filter(page::Column::ShopId.eq(page.shop_id))
+            .one(&txn)
+            .await?
+            .ok_or(PublishError::NotFound)?;
+        if let Some(live_id) = current.live_revision_id
+            && let Some(live) = published_page::Entity::find_by_id(live_id).one(&txn).await?
+            && live.content_hash == hash
+        {
+            txn.rollback().await?;
+            return Ok(Published { revision_id: live.id, number: live.number, unchanged: true });
+        }
+        let last: Option<i64> = published_page::Entity::find()
+            .select_only()
+            .column_as(published_page::Column::Number.max(), "max_number")
+            .filter(published_page::Column::PageId.eq(page.id))
+            .into_tuple::<Option<i64>>()
+            .one(&txn)
+            .await?
+            .flatten();
+        let number = last.unwrap_or(0) + 1;
+        let now = Utc::now();
+        let revision = published_page::ActiveModel {
+            page_id: Set(page.id),
+            shop_id: Set(page.shop_id),
+            number: Set(number),
+            title: Set(current.title.clone()),
+            slug: Set(current.slug.clone()),
+            seo_title: Set(current.seo_title.clone()),
+            seo_description: Set(current.seo_description.clone()),
+            content_hash: Set(hash.to_string()),
+            published_by: Set(published_by),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let rows = store::flatten(revision.id, page.shop_id, blocks);
+        if !rows.is_empty() {
+            published_block::Entity::insert_many(rows).exec(&txn).await?;
+        }
+        page::ActiveModel {
+            id: Set(page.id),
+            live_revision_id: Set(Some(revision.id)),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(Published { revision_id: revision.id, number, unchanged: false })
+    }
+
+    /// The revisions of a page, newest first.
+    pub async fn revisions(&self, shop_id: i64, page_id: i64) -> Result<Vec<published_page::Model>, DbErr> {
+        published_page::Entity::find()
+            .filter(published_page::Column::ShopId.eq(shop_id))
+            .filter(published_page::Column::PageId.eq(page_id))
+            .order_by_desc(published_page::Column::Number)
+            .all(&self.db)
+            .await
+    }
+}
+
+/// A stable hash of what a revision shows: page fields and the typed tree.
+fn content_hash(page: &page::Model, blocks: &[Block]) -> String {
+    let mut h = Sha256::new();
+    let doc = serde_json::json!({
+        "title": page.title, "slug": page.slug,
+        "seo_title": page.seo_title, "seo_description": page.seo_description,
+        "blocks": blocks,
+    });
+    h.update(doc.to_string().as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn is_conflict(e: &DbErr) -> bool {
+    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        return true;
+    }
+    // SQLite reports a writer that lost the race for the lock as busy/locked.
+    let msg = e.to_string();
+    msg.contains("database is locked") || msg.contains("SQLITE_BUSY")
+}

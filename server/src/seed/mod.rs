@@ -1,0 +1,252 @@
+//! `vitrine seed --sample`: the demo shop "Harbor & Pine", its catalogue and pages, published
+//! through the same publish service editors use.
+
+use crate::state::AppState;
+use app::blocks::BlockNode;
+use app::theme::ThemeTokens;
+use chrono::Utc;
+use entity::{page, product, product_variant, shop, shop_domain};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::{Value, json};
+
+pub const SAMPLE_HANDLE: &str = "demo";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("publishing sample page `{0}` failed: {1}")]
+    Publish(String, String),
+}
+
+/// Creates the sample shop unless it exists; returns what to tell the user.
+pub async fn sample(state: &AppState) -> Result<String, SeedError> {
+    let port = state.config.addr.port();
+    let urls = format!("  storefront: http://localhost:{port}  and  http://{SAMPLE_HANDLE}.localhost:{port}");
+    if shop::Entity::find().filter(shop::Column::Handle.eq(SAMPLE_HANDLE)).one(&state.db).await?.is_some() {
+        return Ok(format!("sample shop already present\n{urls}"));
+    }
+    let shop_id = create_shop_and_catalogue(state).await?;
+    let publisher = state.publisher();
+    for (slug, title, page_type, seo_description, blocks) in sample_pages() {
+        let now = Utc::now();
+        let page = page::ActiveModel {
+            shop_id: Set(shop_id),
+            slug: Set(slug.to_string()),
+            title: Set(title.to_string()),
+            page_type: Set(page_type.to_string()),
+            seo_title: Set(None),
+            seo_description: Set(seo_description.map(str::to_string)),
+            live_revision_id: Set(None),
+            preview_epoch: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&state.db)
+        .await?;
+        let nodes: Vec<BlockNode> = serde_json::from_value(blocks).map_err(|e| SeedError::Publish(slug.into(), e.to_string()))?;
+        publisher
+            .publish(shop_id, page.id, &nodes, None)
+            .await
+            .map_err(|e| SeedError::Publish(slug.into(), format!("{e:?}")))?;
+    }
+    state.tenants.invalidate_shop(shop_id);
+    Ok(format!("sample shop \"Harbor & Pine\" created\n{urls}"))
+}
+
+async fn create_shop_and_catalogue(state: &AppState) -> Result<i64, DbErr> {
+    let txn = state.db.begin().await?;
+    let now = Utc::now();
+    let shop = shop::ActiveModel {
+        handle: Set(SAMPLE_HANDLE.into()),
+        name: Set("Harbor & Pine".into()),
+        locale: Set("en-GB".into()),
+        currency: Set("EUR".into()),
+        theme: Set(serde_json::to_value(ThemeTokens::default()).unwrap_or_default()),
+        tagline: Set("Goods for slow mornings and long walks".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    // The default subdomain is primary; plain `localhost` serves the sample shop in development.
+    for (host, primary) in [(format!("{SAMPLE_HANDLE}.localhost"), true), ("localhost".to_string(), false)] {
+        shop_domain::ActiveModel {
+            shop_id: Set(shop.id),
+            host: Set(host),
+            is_primary: Set(primary),
+            verified: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    for (position, (handle, title, featured, description, variants)) in sample_products().into_iter().enumerate() {
+        let product = product::ActiveModel {
+            shop_id: Set(shop.id),
+            handle: Set(handle.into()),
+            title: Set(title.into()),
+            description: Set(description.into()),
+            images: Set(json!([format!("/images/products/{handle}.svg")])),
+            featured: Set(featured),
+            position: Set(position as i32),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for (i, (vtitle, price, inventory)) in variants.iter().enumerate() {
+            product_variant::ActiveModel {
+                product_id: Set(product.id),
+                shop_id: Set(shop.id),
+                title: Set(vtitle.to_string()),
+                sku: Set(format!("{}-{}", handle.to_uppercase(), i + 1)),
+                price: Set(*price),
+                currency: Set("EUR".into()),
+                inventory: Set(*inventory),
+                position: Set(i as i32),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(shop.id)
+}
+
+type SampleProduct = (&'static str, &'static str, bool, &'static str, Vec<(&'static str, i64, i32)>);
+
+fn sample_products() -> Vec<SampleProduct> {
+    vec![
+        ("ceramic-mug", "Ceramic Mug", true, "Wheel-thrown stoneware with a satin glaze that feels good in both hands.\n\nHolds 350 ml. Dishwasher safe.", vec![("Sand", 2400, 18), ("Sage", 2400, 9)]),
+        ("linen-apron", "Linen Apron", false, "Stonewashed European linen with deep pockets and adjustable ties.\n\nGets softer with every wash.", vec![("One size", 4800, 12)]),
+        ("enamel-camp-mug", "Enamel Camp Mug", true, "Light, tough and happy over a fire. Rolled rim, 300 ml.", vec![("Cream", 1600, 40), ("Slate", 1600, 22)]),
+        ("wool-throw", "Wool Throw", true, "Woven from undyed highland wool, 130 × 180 cm. Warm without weight.", vec![("Oat", 12900, 6)]),
+        ("cedar-candle", "Cedar Candle", false, "Soy wax with cedarwood, pine needle and a little smoke. Burns for 45 hours.", vec![("200 g", 2800, 25)]),
+        ("canvas-tote", "Canvas Tote", false, "Heavy 16 oz canvas with leather handles. Carries the week's groceries.", vec![("Natural", 3500, 30)]),
+        ("oak-cutting-board", "Oak Cutting Board", true, "Cut from a single plank of European oak and finished with food-safe oil.", vec![("Medium", 5500, 10), ("Large", 7200, 4)]),
+        ("brass-lantern", "Brass Lantern", false, "A hurricane lantern in solid brass that ages to a warm patina.", vec![("One size", 8900, 0)]),
+        ("field-notebook", "Field Notebook", false, "Dot-grid pages, lay-flat binding and a waxed cover that shrugs off rain.", vec![("A5", 1400, 60), ("A6", 1100, 45)]),
+        ("stoneware-bowl", "Stoneware Bowl", false, "A generous bowl for soups, salads and fruit on the table.", vec![("Ø 16 cm", 2900, 20), ("Ø 22 cm", 3900, 8)]),
+        ("copper-kettle", "Copper Kettle", true, "Hand-hammered copper with a tin lining and an oak handle. 1.2 litres.", vec![("1.2 l", 11900, 5)]),
+        ("knit-beanie", "Knit Beanie", false, "Ribbed merino beanie, knitted in a small mill up the coast.", vec![("Pine", 3200, 14), ("Rust", 3200, 11)]),
+    ]
+}
+
+type SamplePage = (&'static str, &'static str, &'static str, Option<&'static str>, Value);
+
+fn sample_pages() -> Vec<SamplePage> {
+    vec![
+        (
+            "home",
+            "Home",
+            "home",
+            Some("Handmade homewares and outdoor goods from a small workshop on the coast."),
+            json!([
+                {"id": "home-hero", "type": "hero", "props": {
+                    "heading": "Goods for slow mornings and long walks",
+                    "subheading": "Handmade homewares and outdoor goods from a small workshop on the coast.",
+                    "image": "/images/hero/harbor-hero.svg",
+                    "cta_label": "Shop the collection", "cta_url": "/products", "align": "left"}},
+                {"id": "home-featured", "type": "product_grid", "props": {
+                    "title": "Featured this season", "source": "featured", "limit": 4, "columns": 4}},
+                {"id": "home-story", "type": "columns", "props": {"columns": 2, "gap": "lg", "vertical_align": "center"}, "children": [
+                    {"id": "home-story-image", "type": "image", "props": {
+                        "src": "/images/about/studio.svg", "alt": "Our studio with shelves of ceramics", "width": "content"}},
+                    {"id": "home-story-text", "type": "rich_text", "props": {
+                        "heading": "Made slowly, to last",
+                        "body": [
+                            {"insert": "Every piece in the shop is made by a handful of people we know by name. "},
+                            {"insert": "No seasons, no sales calendar", "attributes": {"bold": true}},
+                            {"insert": " — just things that get better with use.\nRead more "},
+                            {"insert": "about the workshop", "attributes": {"link": "/pages/about"}},
+                            {"insert": "."}
+                        ]}}
+                ]},
+                {"id": "home-divider", "type": "divider", "props": {"style": "solid", "color": "muted"}},
+                {"id": "home-gallery", "type": "gallery", "props": {
+                    "title": "From the workshop", "columns": 4,
+                    "images": [
+                        {"src": "/images/gallery/workshop.svg", "alt": "The workbench"},
+                        {"src": "/images/gallery/coast.svg", "alt": "The coast near the studio"},
+                        {"src": "/images/gallery/forest.svg", "alt": "Pine forest in the mist"},
+                        {"src": "/images/gallery/market.svg", "alt": "Our stall at the Saturday market"}
+                    ]}},
+                {"id": "home-spacer", "type": "spacer", "props": {"size": "sm"}},
+                {"id": "home-promise", "type": "rich_text", "props": {
+                    "heading": "Our promise", "align": "center",
+                    "body": [
+                        {"insert": "Free shipping over €60, plastic-free packaging, and "},
+                        {"insert": "repairs for life", "attributes": {"italic": true}},
+                        {"insert": " on everything we make."}
+                    ]}},
+                {"id": "home-cta", "type": "button", "props": {"label": "Browse all products", "url": "/products", "style": "primary", "align": "center"}}
+            ]),
+        ),
+        (
+            "about",
+            "About",
+            "page",
+            Some("The people and the workshop behind Harbor & Pine."),
+            json!([
+                {"id": "about-intro", "type": "rich_text", "props": {
+                    "heading": "About Harbor & Pine", "width": "wide",
+                    "body": "We started in a boat shed in 2016 with one lathe and a kiln we bought second-hand.\nToday six of us make, pack and ship everything from the same stretch of coast."}},
+                {"id": "about-image", "type": "image", "props": {
+                    "src": "/images/gallery/workshop.svg", "alt": "The workbench", "caption": "The bench where most things begin.", "width": "wide"}},
+                {"id": "about-columns", "type": "columns", "props": {"columns": 3}, "children": [
+                    {"id": "about-col-1", "type": "rich_text", "props": {"heading": "Materials", "body": "Local oak, highland wool, stoneware clay from the next valley."}},
+                    {"id": "about-col-2", "type": "rich_text", "props": {"heading": "Making", "body": "Small batches, by hand, with tools we mostly built ourselves."}},
+                    {"id": "about-col-3", "type": "rich_text", "props": {"heading": "Mending", "body": "Send anything back and we will repair it, for as long as we are here."}}
+                ]},
+                {"id": "about-contact", "type": "button", "props": {"label": "Write to us", "url": "mailto:hello@harborandpine.example", "style": "outline"}}
+            ]),
+        ),
+        (
+            "shipping",
+            "Shipping & returns",
+            "page",
+            None,
+            json!([
+                {"id": "shipping-text", "type": "rich_text", "props": {
+                    "heading": "Shipping & returns",
+                    "body": [
+                        {"insert": "Orders leave the workshop within two working days. Shipping is free over €60.\n"},
+                        {"insert": "Returns", "attributes": {"bold": true}},
+                        {"insert": ": send anything back within 30 days for a full refund."}
+                    ]}}
+            ]),
+        ),
+        (
+            "shop",
+            "Shop",
+            "product_list",
+            Some("Everything we make, in one place."),
+            json!([
+                {"id": "shop-intro", "type": "rich_text", "props": {"heading": "The collection", "body": "Everything we make, in one place.", "width": "wide"}},
+                {"id": "shop-grid", "type": "product_grid", "props": {"title": "", "limit": 24, "columns": 4}}
+            ]),
+        ),
+        (
+            "product",
+            "Product",
+            "product_detail",
+            None,
+            json!([
+                {"id": "product-detail", "type": "product_detail", "props": {"show_description": true, "show_inventory": true}},
+                {"id": "product-more", "type": "product_grid", "props": {"title": "You may also like", "source": "featured", "limit": 4}}
+            ]),
+        ),
+        ("cart", "Cart", "cart", None, json!([{"id": "cart", "type": "cart_section", "props": {"title": "Your cart"}}])),
+        (
+            "checkout",
+            "Checkout",
+            "checkout",
+            None,
+            json!([{"id": "checkout", "type": "checkout_section", "props": {"note": "Payment is handled by our payment partner."}}]),
+        ),
+    ]
+}

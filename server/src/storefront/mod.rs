@@ -1,0 +1,256 @@
+//! Storefront handlers: customers' shop pages, chosen by Host, rendered from published rows
+//! with the block components, served from the render cache when possible.
+
+pub mod cache;
+pub mod load;
+
+use crate::state::AppState;
+use crate::tenancy::{Tenant, normalize_host};
+use app::blocks::{Block, BlockNode, PageType, validate_tree};
+use app::storefront::{NavLink, PageMeta, ShopView, StorefrontPage, UNKNOWN_HOST_HTML, render_page, render_shop_not_found};
+use app::theme::ThemeTokens;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use cache::CachedPage;
+use entity::{page, product};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+
+/// Which storefront page a request asks for.
+enum Route {
+    Home,
+    Page(String),
+    Products,
+    Product(String),
+    Cart,
+    Checkout,
+}
+
+pub async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    serve(&state, &headers, &uri, Route::Home).await
+}
+
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(slug): Path<String>) -> Response {
+    serve(&state, &headers, &uri, Route::Page(slug)).await
+}
+
+pub async fn products(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    serve(&state, &headers, &uri, Route::Products).await
+}
+
+pub async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(handle): Path<String>) -> Response {
+    serve(&state, &headers, &uri, Route::Product(handle)).await
+}
+
+pub async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    serve(&state, &headers, &uri, Route::Cart).await
+}
+
+pub async fn checkout(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    serve(&state, &headers, &uri, Route::Checkout).await
+}
+
+/// Any other path: the shop's own 404 page, or the plain one for an unknown host.
+pub async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let Some((_, host)) = request_host(&headers) else { return unknown_host() };
+    match state.tenants.resolve(&state.db, &host).await {
+        Ok(Some(tenant)) => {
+            tracing::Span::current().record("shop_id", tenant.shop.id);
+            match shop_view(&state, &tenant).await {
+                Ok(shop) => shop_not_found(&state, &tenant, &headers, shop, uri.path()),
+                Err(e) => server_error(e),
+            }
+        }
+        Ok(None) => unknown_host(),
+        Err(e) => server_error(e),
+    }
+}
+
+async fn serve(state: &AppState, headers: &HeaderMap, uri: &Uri, route: Route) -> Response {
+    let Some((raw_host, host)) = request_host(headers) else { return unknown_host() };
+    let path = uri.path();
+    if let Some(hit) = state.render_cache.get(&raw_host, path) {
+        tracing::Span::current().record("shop_id", hit.shop_id);
+        return html(StatusCode::OK, hit.body);
+    }
+    let generation = state.render_cache.generation();
+    let tenant = match state.tenants.resolve(&state.db, &host).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return unknown_host(),
+        Err(e) => return server_error(e),
+    };
+    tracing::Span::current().record("shop_id", tenant.shop.id);
+    match render(state, &tenant, headers, path, route).await {
+        Ok(Rendered::Page { body, revision_id }) => {
+            let body = Bytes::from(body);
+            let page = CachedPage { shop_id: tenant.shop.id, revision_id, body: body.clone() };
+            state.render_cache.insert(generation, &raw_host, path, page);
+            html(StatusCode::OK, body)
+        }
+        Ok(Rendered::NotFound(shop)) => shop_not_found(state, &tenant, headers, shop, path),
+        Err(e) => server_error(e),
+    }
+}
+
+enum Rendered {
+    Page { body: String, revision_id: Option<i64> },
+    NotFound(ShopView),
+}
+
+async fn render(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &str, route: Route) -> Result<Rendered, DbErr> {
+    let db = &state.db;
+    let shop_id = tenant.shop.id;
+    let pages = load::live_pages(db, shop_id).await?;
+    let shop = shop_view_from(tenant, &pages);
+    let by_type = |t: PageType| pages.iter().find(|p| p.page_type == t.name());
+
+    // Which page's revision to show, the product for product pages, and the tree to fall
+    // back to when the shop has not published a page of that type.
+    let (page, page_product, fallback): (Option<&page::Model>, Option<product::Model>, Option<BlockNode>) = match &route {
+        Route::Home => (by_type(PageType::Home), None, None),
+        Route::Page(slug) => (pages.iter().find(|p| &p.slug == slug && p.page_type == PageType::Page.name()), None, None),
+        Route::Products => (
+            by_type(PageType::ProductList),
+            None,
+            Some(default_node("products", "product_grid", serde_json::json!({"title": "All products", "limit": 24}))),
+        ),
+        Route::Product(handle) => {
+            let Some(product) = product::Entity::find()
+                .filter(product::Column::ShopId.eq(shop_id))
+                .filter(product::Column::Handle.eq(handle.as_str()))
+                .one(db)
+                .await?
+            else {
+                return Ok(Rendered::NotFound(shop));
+            };
+            (by_type(PageType::ProductDetail), Some(product), Some(default_node("product", "product_detail", serde_json::json!({}))))
+        }
+        Route::Cart => (by_type(PageType::Cart), None, Some(default_node("cart", "cart_section", serde_json::json!({})))),
+        Route::Checkout => (by_type(PageType::Checkout), None, Some(default_node("checkout", "checkout_section", serde_json::json!({})))),
+    };
+
+    let live = match page {
+        Some(p) => load::live_content(db, p).await?,
+        None => None,
+    };
+    let (blocks, revision_id, title, seo_title, seo_description) = match (live, fallback, &route) {
+        (Some(live), _, _) => {
+            let r = live.revision;
+            (live.blocks, Some(r.id), r.title, r.seo_title, r.seo_description)
+        }
+        (None, Some(node), _) => {
+            let page_type = match route {
+                Route::Cart => PageType::Cart,
+                Route::Checkout => PageType::Checkout,
+                Route::Product(_) => PageType::ProductDetail,
+                _ => PageType::ProductList,
+            };
+            let blocks: Vec<Block> = validate_tree(page_type, &[node]).unwrap_or_default();
+            let title = match &route {
+                Route::Cart => "Cart",
+                Route::Checkout => "Checkout",
+                _ => "Products",
+            };
+            (blocks, None, title.to_string(), None, None)
+        }
+        (None, None, _) => return Ok(Rendered::NotFound(shop)),
+    };
+
+    let (title, description) = match &page_product {
+        Some(p) => (
+            format!("{} · {}", p.title, tenant.shop.name),
+            Some(p.description.chars().take(160).collect::<String>()),
+        ),
+        None => {
+            let title = match (seo_title, &route) {
+                (Some(t), _) if !t.is_empty() => t,
+                (_, Route::Home) => format!("{} — {}", tenant.shop.name, tenant.shop.tagline),
+                _ => format!("{title} · {}", tenant.shop.name),
+            };
+            (title, seo_description.filter(|d| !d.is_empty()))
+        }
+    };
+    let context = load::block_context(db, shop_id, &blocks, page_product.as_ref().map(|p| p.handle.as_str())).await?;
+    let meta = PageMeta { title, description, canonical: canonical(state, tenant, headers, path), path: path.to_string() };
+    let body = render_page(StorefrontPage { shop, meta, blocks, context });
+    Ok(Rendered::Page { body, revision_id })
+}
+
+fn default_node(id: &str, block_type: &str, props: serde_json::Value) -> BlockNode {
+    BlockNode {
+        id: id.to_string(),
+        block_type: block_type.to_string(),
+        props: props.as_object().cloned().unwrap_or_default(),
+        children: Vec::new(),
+    }
+}
+
+async fn shop_view(state: &AppState, tenant: &Tenant) -> Result<ShopView, DbErr> {
+    let pages = load::live_pages(&state.db, tenant.shop.id).await?;
+    Ok(shop_view_from(tenant, &pages))
+}
+
+fn shop_view_from(tenant: &Tenant, pages: &[page::Model]) -> ShopView {
+    let mut nav = vec![
+        NavLink { label: "Home".into(), href: "/".into() },
+        NavLink { label: "Shop".into(), href: "/products".into() },
+    ];
+    nav.extend(
+        pages
+            .iter()
+            .filter(|p| p.page_type == PageType::Page.name())
+            .map(|p| NavLink { label: p.title.clone(), href: format!("/pages/{}", p.slug) }),
+    );
+    ShopView {
+        name: tenant.shop.name.clone(),
+        tagline: tenant.shop.tagline.clone(),
+        locale: tenant.shop.locale.clone(),
+        theme: ThemeTokens::from_json(&tenant.shop.theme),
+        nav,
+    }
+}
+
+/// `scheme://primary-host[:port]/path`; the port is kept from the request (development).
+fn canonical(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &str) -> String {
+    let port = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':'))
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    format!("{}://{}{port}{path}", state.config.scheme(), tenant.primary_host)
+}
+
+/// The Host header as sent (lower-cased, for cache keys) and normalised (for tenancy).
+fn request_host(headers: &HeaderMap) -> Option<(String, String)> {
+    let raw = headers.get(header::HOST)?.to_str().ok()?;
+    let host = normalize_host(raw)?;
+    Some((raw.to_ascii_lowercase(), host))
+}
+
+fn shop_not_found(state: &AppState, tenant: &Tenant, headers: &HeaderMap, shop: ShopView, path: &str) -> Response {
+    let meta = PageMeta {
+        title: format!("Not found · {}", tenant.shop.name),
+        description: None,
+        canonical: canonical(state, tenant, headers, path),
+        path: path.to_string(),
+    };
+    html(StatusCode::NOT_FOUND, Bytes::from(render_shop_not_found(shop, meta)))
+}
+
+fn unknown_host() -> Response {
+    html(StatusCode::NOT_FOUND, Bytes::from_static(UNKNOWN_HOST_HTML.as_bytes()))
+}
+
+fn server_error(e: DbErr) -> Response {
+    tracing::error!(error = %e, "storefront request failed");
+    let body = Bytes::from_static(b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong</title></head><body><h1>Something went wrong</h1><p>Please try again in a moment.</p></body></html>");
+    html(StatusCode::INTERNAL_SERVER_ERROR, body)
+}
+
+fn html(status: StatusCode, body: Bytes) -> Response {
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], body).into_response()
+}

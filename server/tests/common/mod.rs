@@ -1,0 +1,127 @@
+//! A real server for tests: a fresh SQLite file, the real migrations, the real router on a
+//! loopback port, and an HTTP client.
+#![allow(dead_code)]
+
+use app::blocks::BlockNode;
+use chrono::Utc;
+use entity::{page, shop, shop_domain};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use server::{AppState, Config};
+use std::path::PathBuf;
+
+pub struct TestApp {
+    pub state: AppState,
+    pub db: DatabaseConnection,
+    pub base: String,
+    pub client: reqwest::Client,
+    db_path: PathBuf,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let db_path = std::env::temp_dir().join(format!("vitrine-test-{}.db", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}?mode=rwc", db_path.display());
+        let mut config = Config::for_tests(&url);
+        configure(&mut config);
+        let db = server::db::connect_and_migrate(&url).await.expect("database");
+        let state = AppState::new(db.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = server::http::router(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("serve");
+        });
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self { state, db, base, client, db_path }
+    }
+
+    /// GET `path` as if sent to `host`.
+    pub async fn get(&self, host: &str, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .header("host", host)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    pub async fn create_shop(&self, handle: &str, name: &str) -> i64 {
+        let now = Utc::now();
+        let shop = shop::ActiveModel {
+            handle: Set(handle.into()),
+            name: Set(name.into()),
+            locale: Set("en".into()),
+            currency: Set("EUR".into()),
+            theme: Set(serde_json::json!({})),
+            tagline: Set(format!("{name} tagline")),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("shop");
+        self.add_domain(shop.id, &format!("{handle}.localhost"), true, true).await;
+        shop.id
+    }
+
+    pub async fn add_domain(&self, shop_id: i64, host: &str, primary: bool, verified: bool) {
+        shop_domain::ActiveModel {
+            shop_id: Set(shop_id),
+            host: Set(host.into()),
+            is_primary: Set(primary),
+            verified: Set(verified),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("domain");
+    }
+
+    pub async fn create_page(&self, shop_id: i64, slug: &str, title: &str, page_type: &str) -> i64 {
+        let now = Utc::now();
+        page::ActiveModel {
+            shop_id: Set(shop_id),
+            slug: Set(slug.into()),
+            title: Set(title.into()),
+            page_type: Set(page_type.into()),
+            seo_title: Set(None),
+            seo_description: Set(None),
+            live_revision_id: Set(None),
+            preview_epoch: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("page")
+        .id
+    }
+
+    /// Publishes blocks given as JSON through the real publish service.
+    pub async fn publish(&self, shop_id: i64, page_id: i64, blocks: serde_json::Value) -> server::publish::Published {
+        let nodes: Vec<BlockNode> = serde_json::from_value(blocks).expect("blocks json");
+        self.state.publisher().publish(shop_id, page_id, &nodes, None).await.expect("publish")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.db_path.display()));
+        }
+    }
+}
+
+/// A hero block with the given heading.
+pub fn hero(id: &str, heading: &str) -> serde_json::Value {
+    serde_json::json!({"id": id, "type": "hero", "props": {"heading": heading}})
+}
