@@ -4,15 +4,37 @@
 use serde::{Deserialize, Serialize};
 
 /// Colour token names, in the order the inspector shows them.
-pub const COLOR_TOKENS: &[&str] = &["primary", "accent", "background", "surface", "text", "muted"];
+pub const COLOR_TOKENS: &[&str] = &[
+    "primary",
+    "accent",
+    "background",
+    "surface",
+    "text",
+    "muted",
+];
 
 /// Font stacks a theme may choose from (system fonts only: nothing is downloaded).
 pub const FONT_STACKS: &[(&str, &str)] = &[
-    ("sans", "ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"),
-    ("serif", "ui-serif, Georgia, Cambria, 'Times New Roman', Times, serif"),
-    ("rounded", "ui-rounded, 'SF Pro Rounded', 'Hiragino Maru Gothic ProN', Quicksand, Nunito, ui-sans-serif, sans-serif"),
-    ("mono", "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace"),
-    ("humanist", "Seravek, 'Gill Sans Nova', Ubuntu, Calibri, 'DejaVu Sans', source-sans-pro, sans-serif"),
+    (
+        "sans",
+        "ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+    ),
+    (
+        "serif",
+        "ui-serif, Georgia, Cambria, 'Times New Roman', Times, serif",
+    ),
+    (
+        "rounded",
+        "ui-rounded, 'SF Pro Rounded', 'Hiragino Maru Gothic ProN', Quicksand, Nunito, ui-sans-serif, sans-serif",
+    ),
+    (
+        "mono",
+        "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace",
+    ),
+    (
+        "humanist",
+        "Seravek, 'Gill Sans Nova', Ubuntu, Calibri, 'DejaVu Sans', source-sans-pro, sans-serif",
+    ),
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -61,7 +83,11 @@ impl ThemeTokens {
         let d = Self::default();
         let color = |v: String, dflt: String| if is_hex_color(&v) { v } else { dflt };
         let font = |v: String, dflt: String| {
-            if FONT_STACKS.iter().any(|(k, _)| *k == v) { v } else { dflt }
+            if FONT_STACKS.iter().any(|(k, _)| *k == v) {
+                v
+            } else {
+                dflt
+            }
         };
         Self {
             primary: color(self.primary, d.primary),

@@ -40,7 +40,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_shop_domain_shop", ShopDomain::Table, &[ShopDomain::ShopId.into_iden()], false).await?;
+        index(
+            m,
+            "idx_shop_domain_shop",
+            ShopDomain::Table,
+            &[ShopDomain::ShopId.into_iden()],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -66,8 +73,22 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // The storefront looks pages up by (shop, slug) and by (shop, page type).
-        index(m, "uq_page_shop_slug", Page::Table, &[Page::ShopId.into_iden(), Page::Slug.into_iden()], true).await?;
-        index(m, "idx_page_shop_type", Page::Table, &[Page::ShopId.into_iden(), Page::PageType.into_iden()], false).await?;
+        index(
+            m,
+            "uq_page_shop_slug",
+            Page::Table,
+            &[Page::ShopId.into_iden(), Page::Slug.into_iden()],
+            true,
+        )
+        .await?;
+        index(
+            m,
+            "idx_page_shop_type",
+            Page::Table,
+            &[Page::ShopId.into_iden(), Page::PageType.into_iden()],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -97,7 +118,10 @@ impl MigrationTrait for Migration {
             m,
             "uq_published_page_number",
             PublishedPage::Table,
-            &[PublishedPage::PageId.into_iden(), PublishedPage::Number.into_iden()],
+            &[
+                PublishedPage::PageId.into_iden(),
+                PublishedPage::Number.into_iden(),
+            ],
             true,
         )
         .await?;
@@ -126,7 +150,10 @@ impl MigrationTrait for Migration {
             m,
             "uq_published_block_position",
             PublishedBlock::Table,
-            &[PublishedBlock::RevisionId.into_iden(), PublishedBlock::Position.into_iden()],
+            &[
+                PublishedBlock::RevisionId.into_iden(),
+                PublishedBlock::Position.into_iden(),
+            ],
             true,
         )
         .await?;
@@ -152,8 +179,22 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "uq_product_shop_handle", Product::Table, &[Product::ShopId.into_iden(), Product::Handle.into_iden()], true).await?;
-        index(m, "idx_product_shop_position", Product::Table, &[Product::ShopId.into_iden(), Product::Position.into_iden()], false).await?;
+        index(
+            m,
+            "uq_product_shop_handle",
+            Product::Table,
+            &[Product::ShopId.into_iden(), Product::Handle.into_iden()],
+            true,
+        )
+        .await?;
+        index(
+            m,
+            "idx_product_shop_position",
+            Product::Table,
+            &[Product::ShopId.into_iden(), Product::Position.into_iden()],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -176,7 +217,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_variant_product", ProductVariant::Table, &[ProductVariant::ProductId.into_iden()], false).await?;
+        index(
+            m,
+            "idx_variant_product",
+            ProductVariant::Table,
+            &[ProductVariant::ProductId.into_iden()],
+            false,
+        )
+        .await?;
         Ok(())
     }
 
@@ -239,6 +287,7 @@ enum ShopDomain {
 }
 
 #[derive(DeriveIden)]
+#[allow(clippy::enum_variant_names)] // `PageType` is the column name.
 enum Page {
     Table,
     Id,

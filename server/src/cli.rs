@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "vitrine", version, about = "Vitrine: a multi-tenant storefront CMS")]
+#[command(
+    name = "vitrine",
+    version,
+    about = "Vitrine: a multi-tenant storefront CMS"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -71,8 +75,12 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let port = listener.local_addr()?.port();
     tracing::info!(%addr, "listening");
-    println!("Vitrine is serving on http://{addr}  (sample shop: http://localhost:{port} and http://demo.localhost:{port})");
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    println!(
+        "Vitrine is serving on http://{addr}  (sample shop: http://localhost:{port} and http://demo.localhost:{port})"
+    );
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("shut down");
     Ok(())
 }
@@ -84,7 +92,8 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -95,8 +104,13 @@ pub async fn shutdown_signal() {
 
 fn init_tracing(env: Environment) {
     use tracing_subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let builder = fmt().with_env_filter(filter).with_target(false);
     // Structured JSON outside development; compact lines while developing.
-    let _ = if env == Environment::Dev { builder.compact().try_init() } else { builder.json().try_init() };
+    let _ = if env == Environment::Dev {
+        builder.compact().try_init()
+    } else {
+        builder.json().try_init()
+    };
 }

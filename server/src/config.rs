@@ -16,11 +16,21 @@ pub enum Environment {
 #[derive(Clone, Debug, Args)]
 pub struct Config {
     /// Database URL: `sqlite://path?mode=rwc` or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/vitrine.db?mode=rwc", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/vitrine.db?mode=rwc",
+        global = true
+    )]
     pub database_url: String,
 
     /// Address to listen on.
-    #[arg(long, env = "VITRINE_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "VITRINE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub addr: SocketAddr,
 
     /// Public base URL of the server (used in links it hands out), e.g. `https://vitrine.example`.
@@ -28,7 +38,13 @@ pub struct Config {
     pub public_url: Option<String>,
 
     /// `dev`, `stage` or `prod`.
-    #[arg(long, env = "VITRINE_ENV", value_enum, default_value = "dev", global = true)]
+    #[arg(
+        long,
+        env = "VITRINE_ENV",
+        value_enum,
+        default_value = "dev",
+        global = true
+    )]
     pub env: Environment,
 
     /// Cache rendered storefront pages in memory (`on`/`off`).
@@ -36,7 +52,12 @@ pub struct Config {
     pub render_cache: bool,
 
     /// Directory with the built site (stylesheet, wasm, images): cargo-leptos' site root.
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     pub site_root: PathBuf,
 }
 

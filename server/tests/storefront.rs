@@ -14,7 +14,8 @@ async fn seeded() -> TestApp {
 }
 
 fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
-    doc.select(&Selector::parse(css).expect("selector")).collect()
+    doc.select(&Selector::parse(css).expect("selector"))
+        .collect()
 }
 
 #[tokio::test]
@@ -23,22 +24,61 @@ async fn the_sample_home_page_renders_every_block_with_head_metadata() {
     let (status, body) = app.get("demo.localhost:3000", "/").await;
     assert_eq!(status, 200);
     let doc = Html::parse_document(&body);
-    for t in ["hero", "product_grid", "columns", "image", "rich_text", "divider", "gallery", "spacer", "button"] {
-        assert!(!select(&doc, &format!("[data-block-type={t}]")).is_empty(), "home lacks a {t} block");
+    for t in [
+        "hero",
+        "product_grid",
+        "columns",
+        "image",
+        "rich_text",
+        "divider",
+        "gallery",
+        "spacer",
+        "button",
+    ] {
+        assert!(
+            !select(&doc, &format!("[data-block-type={t}]")).is_empty(),
+            "home lacks a {t} block"
+        );
     }
     for el in select(&doc, "[data-block-type]") {
-        assert!(el.value().attr("data-block-id").is_some_and(|id| !id.is_empty()));
+        assert!(
+            el.value()
+                .attr("data-block-id")
+                .is_some_and(|id| !id.is_empty())
+        );
     }
     let title = select(&doc, "title")[0].text().collect::<String>();
-    assert_eq!(title, "Harbor & Pine — Goods for slow mornings and long walks");
-    let canonical = select(&doc, "link[rel=canonical]")[0].value().attr("href").unwrap().to_string();
+    assert_eq!(
+        title,
+        "Harbor & Pine — Goods for slow mornings and long walks"
+    );
+    let canonical = select(&doc, "link[rel=canonical]")[0]
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_string();
     assert_eq!(canonical, "http://demo.localhost:3000/");
-    assert!(select(&doc, "meta[name=description]")[0].value().attr("content").unwrap().contains("workshop"));
+    assert!(
+        select(&doc, "meta[name=description]")[0]
+            .value()
+            .attr("content")
+            .unwrap()
+            .contains("workshop")
+    );
     // Featured products in the grid, with prices.
-    assert_eq!(select(&doc, "[data-block-id=home-featured] a[data-product-handle]").len(), 4);
+    assert_eq!(
+        select(&doc, "[data-block-id=home-featured] a[data-product-handle]").len(),
+        4
+    );
     assert!(body.contains("€24.00"));
     // Theme tokens reach the page as CSS variables.
-    assert!(select(&doc, "body")[0].value().attr("style").unwrap().contains("--vt-primary:#1f4d3a"));
+    assert!(
+        select(&doc, "body")[0]
+            .value()
+            .attr("style")
+            .unwrap()
+            .contains("--vt-primary:#1f4d3a")
+    );
     // No wasm, no hydration, no script at all.
     assert!(select(&doc, "script").is_empty());
     assert!(!body.contains(".wasm"));
@@ -52,14 +92,33 @@ async fn catalogue_and_content_pages() {
     let (status, body) = app.get("localhost:3000", "/products").await;
     assert_eq!(status, 200);
     let doc = Html::parse_document(&body);
-    assert_eq!(select(&doc, "[data-block-id=shop-grid] a[data-product-handle]").len(), 12);
+    assert_eq!(
+        select(&doc, "[data-block-id=shop-grid] a[data-product-handle]").len(),
+        12
+    );
 
     let (status, body) = app.get("demo.localhost", "/products/copper-kettle").await;
     assert_eq!(status, 200);
     let doc = Html::parse_document(&body);
-    assert_eq!(select(&doc, "title")[0].text().collect::<String>(), "Copper Kettle · Harbor & Pine");
-    assert!(!select(&doc, "[data-block-type=product_detail] form[action='/api/cart']").is_empty());
+    assert_eq!(
+        select(&doc, "title")[0].text().collect::<String>(),
+        "Copper Kettle · Harbor & Pine"
+    );
+    assert!(
+        !select(
+            &doc,
+            "[data-block-type=product_detail] form[action='/api/cart']"
+        )
+        .is_empty()
+    );
     assert!(body.contains("€119.00"));
+    // "You may also like" shows four other featured products, not this one.
+    let more: Vec<_> = select(&doc, "[data-block-id=product-more] a[data-product-handle]")
+        .into_iter()
+        .map(|a| a.value().attr("data-product-handle").unwrap().to_string())
+        .collect();
+    assert_eq!(more.len(), 4, "{more:?}");
+    assert!(!more.contains(&"copper-kettle".to_string()));
 
     let (status, body) = app.get("demo.localhost", "/products/brass-lantern").await;
     assert_eq!(status, 200);
@@ -75,18 +134,42 @@ async fn catalogue_and_content_pages() {
     for path in ["/pages/nope", "/products/nope", "/no/such/path"] {
         let (status, body) = app.get("demo.localhost", path).await;
         assert_eq!(status, 404, "{path}");
-        assert!(body.contains("This page does not exist") && body.contains("Harbor &amp; Pine"), "{path}");
+        assert!(
+            body.contains("This page does not exist") && body.contains("Harbor &amp; Pine"),
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn request_ids_and_health() {
     let app = seeded().await;
-    let res = app.client.get(format!("{}/", app.base)).header("host", "demo.localhost").header("x-request-id", "abc-123").send().await.unwrap();
+    let res = app
+        .client
+        .get(format!("{}/", app.base))
+        .header("host", "demo.localhost")
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
-    let res = app.client.get(format!("{}/", app.base)).header("host", "demo.localhost").send().await.unwrap();
-    assert!(res.headers()["x-request-id"].to_str().unwrap().len() >= 32, "a generated id");
-    let res = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    let res = app
+        .client
+        .get(format!("{}/", app.base))
+        .header("host", "demo.localhost")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["x-request-id"].to_str().unwrap().len() >= 32,
+        "a generated id"
+    );
+    let res = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 }
 
@@ -103,17 +186,20 @@ async fn seeding_twice_is_harmless() {
 async fn hostile_content_is_inert() {
     let app = TestApp::spawn().await;
     let shop = app.create_shop("alpha", "Alpha").await;
-    let page = app.create_page(shop, "x", "<script>alert('title')</script>", "page").await;
+    let page = app
+        .create_page(shop, "x", "<script>alert('title')</script>", "page")
+        .await;
     let evil = r#"</p><script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>' onmouseover='alert(4)"#;
+    let short = r#"<script>alert(8)</script>"><b onclick=x>"#;
     let blocks = json!([
-        {"id": "hero", "type": "hero", "props": {"heading": evil, "subheading": evil, "cta_label": evil, "cta_url": "/ok\" onclick=\"alert(5)", "image": "/x.svg\" onerror=\"alert(6)"}},
+        {"id": "hero", "type": "hero", "props": {"heading": evil, "subheading": evil, "cta_label": short, "cta_url": "/ok\" onclick=\"alert(5)", "image": "/x.svg\" onerror=\"alert(6)"}},
         {"id": "rt", "type": "rich_text", "props": {"heading": evil, "body": [
             {"insert": evil},
             {"insert": "link", "attributes": {"link": "/fine?a=\"><script>alert(7)</script>"}}
         ]}},
         {"id": "img", "type": "image", "props": {"src": "/a.svg", "alt": evil, "caption": evil, "link": "https://example.com/\"onmouseover=\"x"}},
         {"id": "gal", "type": "gallery", "props": {"title": evil, "images": [{"src": "/g.svg", "alt": evil}]}},
-        {"id": "btn", "type": "button", "props": {"label": evil, "url": "mailto:a@b.c?subject=<script>"}},
+        {"id": "btn", "type": "button", "props": {"label": short, "url": "mailto:a@b.c?subject=<script>"}},
         {"id": "cols", "type": "columns", "children": [{"id": "in", "type": "rich_text", "props": {"body": evil}}]},
         {"id": "pg", "type": "product_grid", "props": {"title": evil}}
     ]);
@@ -121,27 +207,56 @@ async fn hostile_content_is_inert() {
     let (status, body) = app.get("alpha.localhost", "/pages/x").await;
     assert_eq!(status, 200);
     let doc = Html::parse_document(&body);
-    assert!(select(&doc, "script").is_empty(), "script element in {body}");
+    assert!(
+        select(&doc, "script").is_empty(),
+        "script element in {body}"
+    );
     assert!(select(&doc, "svg").is_empty());
     for el in select(&doc, "*") {
         for (name, value) in el.value().attrs() {
-            assert!(!name.to_ascii_lowercase().starts_with("on"), "event handler {name}={value}");
-            assert!(!value.trim().to_ascii_lowercase().starts_with("javascript:"), "{name}={value}");
+            assert!(
+                !name.to_ascii_lowercase().starts_with("on"),
+                "event handler {name}={value}"
+            );
+            assert!(
+                !value.trim().to_ascii_lowercase().starts_with("javascript:"),
+                "{name}={value}"
+            );
         }
     }
     // The text is shown, escaped.
-    assert!(doc.root_element().text().collect::<String>().contains("<script>alert(1)</script>"));
+    assert!(
+        doc.root_element()
+            .text()
+            .collect::<String>()
+            .contains("<script>alert(1)</script>")
+    );
 
     // Unsafe URLs are refused at publish, naming the field.
     for (field, props) in [
         ("url", json!({"label": "x", "url": "javascript:alert(1)"})),
         ("url", json!({"label": "x", "url": " JaVaScRiPt:alert(1)"})),
-        ("url", json!({"label": "x", "url": "data:text/html,<script>"})),
+        (
+            "url",
+            json!({"label": "x", "url": "data:text/html,<script>"}),
+        ),
     ] {
         let nodes: Vec<app::blocks::BlockNode> =
             serde_json::from_value(json!([{"id": "b", "type": "button", "props": props}])).unwrap();
-        let err = app.state.publisher().publish(shop, page, &nodes, None).await.unwrap_err();
-        let server::publish::PublishError::Invalid(errors) = err else { panic!("{err:?}") };
-        assert!(errors.iter().any(|e| e.block_id == "b" && e.field.as_deref() == Some(field)), "{errors:?}");
+        let err = app
+            .state
+            .publisher()
+            .publish(shop, page, &nodes, None)
+            .await
+            .unwrap_err();
+        let server::publish::PublishError::Invalid(errors) = err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.block_id == "b" && e.field.as_deref() == Some(field)),
+            "{errors:?}"
+        );
     }
 }

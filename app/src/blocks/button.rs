@@ -14,15 +14,26 @@ pub struct ButtonProps {
 }
 
 pub const FIELDS: &[F] = &[
-    F::new("label", "Label", Text, Str("")).required().max_len(60),
+    F::new("label", "Label", Text, Str(""))
+        .required()
+        .max_len(60),
     F::new("url", "Link", Url, Str("")).required().max_len(2048),
     F::new(
         "style",
         "Style",
-        Select(&[("primary", "Primary"), ("secondary", "Secondary"), ("outline", "Outline")]),
+        Select(&[
+            ("primary", "Primary"),
+            ("secondary", "Secondary"),
+            ("outline", "Outline"),
+        ]),
         Str("primary"),
     ),
-    F::new("align", "Alignment", Select(&[("left", "Left"), ("center", "Centre"), ("right", "Right")]), Str("center")),
+    F::new(
+        "align",
+        "Alignment",
+        Select(&[("left", "Left"), ("center", "Centre"), ("right", "Right")]),
+        Str("center"),
+    ),
 ];
 
 #[component]
@@ -33,9 +44,15 @@ pub fn ButtonBlock(props: ButtonProps) -> impl IntoView {
         _ => "flex justify-center",
     };
     let class = match props.style.as_str() {
-        "secondary" => "inline-flex items-center rounded-theme bg-accent px-7 py-3 text-base font-semibold text-white shadow-sm transition hover:brightness-110",
-        "outline" => "inline-flex items-center rounded-theme border-2 border-primary px-7 py-3 text-base font-semibold text-primary transition hover:bg-primary hover:text-white",
-        _ => "inline-flex items-center rounded-theme bg-primary px-7 py-3 text-base font-semibold text-white shadow-sm transition hover:brightness-125",
+        "secondary" => {
+            "inline-flex items-center rounded-theme bg-accent px-7 py-3 text-base font-semibold text-white shadow-sm transition hover:brightness-110"
+        }
+        "outline" => {
+            "inline-flex items-center rounded-theme border-2 border-primary px-7 py-3 text-base font-semibold text-primary transition hover:bg-primary hover:text-white"
+        }
+        _ => {
+            "inline-flex items-center rounded-theme bg-primary px-7 py-3 text-base font-semibold text-white shadow-sm transition hover:brightness-125"
+        }
     };
     // An unsafe URL renders the button without a destination rather than a dangerous one.
     let href = safe_link(&props.url).map(str::to_string);

@@ -12,7 +12,13 @@ pub struct CartSectionProps {
 
 pub const FIELDS: &[F] = &[
     F::new("title", "Title", Text, Str("Your cart")).max_len(120),
-    F::new("empty_message", "When empty", Text, Str("Your cart is empty.")).max_len(200),
+    F::new(
+        "empty_message",
+        "When empty",
+        Text,
+        Str("Your cart is empty."),
+    )
+    .max_len(200),
 ];
 
 #[component]

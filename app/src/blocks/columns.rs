@@ -14,7 +14,12 @@ pub struct ColumnsProps {
 
 pub const FIELDS: &[F] = &[
     F::new("columns", "Columns", Number, Int(2)).range(2, 4),
-    F::new("gap", "Gap", Select(&[("sm", "Small"), ("md", "Medium"), ("lg", "Large")]), Str("md")),
+    F::new(
+        "gap",
+        "Gap",
+        Select(&[("sm", "Small"), ("md", "Medium"), ("lg", "Large")]),
+        Str("md"),
+    ),
     F::new(
         "vertical_align",
         "Vertical alignment",
@@ -35,7 +40,11 @@ pub fn ColumnsBlock(props: ColumnsProps, children_blocks: Vec<Block>) -> impl In
         "lg" => "gap-14",
         _ => "gap-8",
     };
-    let align = if props.vertical_align == "center" { "items-center" } else { "items-start" };
+    let align = if props.vertical_align == "center" {
+        "items-center"
+    } else {
+        "items-start"
+    };
     let class = format!("mx-auto grid max-w-6xl grid-cols-1 {cols} {gap} {align}");
     view! {
         <div class=class>

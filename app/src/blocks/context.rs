@@ -53,7 +53,11 @@ pub struct BlockContext {
 impl BlockContext {
     /// The product a `product_detail` block should show.
     pub fn detail_for(&self, handle: &str) -> Option<&ProductDetail> {
-        let handle = if handle.is_empty() { self.page_product.as_deref()? } else { handle };
+        let handle = if handle.is_empty() {
+            self.page_product.as_deref()?
+        } else {
+            handle
+        };
         self.details.get(handle)
     }
 }

@@ -69,8 +69,23 @@ pub struct FieldDescriptor {
 
 impl FieldDescriptor {
     /// A descriptor with no limits; chain the builders below for the rest.
-    pub const fn new(name: &'static str, label: &'static str, kind: FieldKind, default: FieldDefault) -> Self {
-        Self { name, label, kind, required: false, default, max_len: None, min: None, max: None, max_items: None }
+    pub const fn new(
+        name: &'static str,
+        label: &'static str,
+        kind: FieldKind,
+        default: FieldDefault,
+    ) -> Self {
+        Self {
+            name,
+            label,
+            kind,
+            required: false,
+            default,
+            max_len: None,
+            min: None,
+            max: None,
+            max_items: None,
+        }
     }
     pub const fn required(mut self) -> Self {
         self.required = true;

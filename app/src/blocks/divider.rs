@@ -11,7 +11,16 @@ pub struct DividerProps {
 }
 
 pub const FIELDS: &[F] = &[
-    F::new("style", "Line", Select(&[("solid", "Solid"), ("dashed", "Dashed"), ("dotted", "Dotted")]), Str("solid")),
+    F::new(
+        "style",
+        "Line",
+        Select(&[
+            ("solid", "Solid"),
+            ("dashed", "Dashed"),
+            ("dotted", "Dotted"),
+        ]),
+        Str("solid"),
+    ),
     F::new("color", "Colour", ColorToken, Str("muted")),
 ];
 

@@ -21,7 +21,9 @@ pub struct GalleryProps {
 
 pub const FIELDS: &[F] = &[
     F::new("title", "Title", Text, Str("")).max_len(120),
-    F::new("images", "Images", ImageList, EmptyList).required().max_items(24),
+    F::new("images", "Images", ImageList, EmptyList)
+        .required()
+        .max_items(24),
     F::new("columns", "Columns", Number, Int(3)).range(2, 4),
 ];
 

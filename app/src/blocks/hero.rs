@@ -16,18 +16,33 @@ pub struct HeroProps {
 }
 
 pub const FIELDS: &[F] = &[
-    F::new("heading", "Heading", Text, Str("")).required().max_len(120),
+    F::new("heading", "Heading", Text, Str(""))
+        .required()
+        .max_len(120),
     F::new("subheading", "Subheading", LongText, Str("")).max_len(300),
     F::new("image", "Background image", Image, Str("")).max_len(2048),
     F::new("cta_label", "Button label", Text, Str("")).max_len(40),
     F::new("cta_url", "Button link", Url, Str("")).max_len(2048),
-    F::new("align", "Alignment", Select(&[("left", "Left"), ("center", "Centre")]), Str("left")),
+    F::new(
+        "align",
+        "Alignment",
+        Select(&[("left", "Left"), ("center", "Centre")]),
+        Str("left"),
+    ),
 ];
 
 #[component]
 pub fn HeroBlock(props: HeroProps) -> impl IntoView {
-    let HeroProps { heading, subheading, image, cta_label, cta_url, align } = props;
-    let bg = safe_image(&image).map(|src| format!("background-image:url(\"{}\")", css_url_escape(src)));
+    let HeroProps {
+        heading,
+        subheading,
+        image,
+        cta_label,
+        cta_url,
+        align,
+    } = props;
+    let bg =
+        safe_image(&image).map(|src| format!("background-image:url(\"{}\")", css_url_escape(src)));
     let has_image = bg.is_some();
     let centered = align == "center";
     let section_class = if has_image {
@@ -63,5 +78,7 @@ pub fn HeroBlock(props: HeroProps) -> impl IntoView {
 
 /// Keeps a URL inside a CSS `url("…")`: quotes, backslashes and line breaks are escaped.
 fn css_url_escape(url: &str) -> String {
-    url.replace('\\', "\\\\").replace('"', "\\\"").replace(['\n', '\r'], "")
+    url.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace(['\n', '\r'], "")
 }

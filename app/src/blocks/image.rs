@@ -15,16 +15,29 @@ pub struct ImageProps {
 }
 
 pub const FIELDS: &[F] = &[
-    F::new("src", "Image", Image, Str("")).required().max_len(2048),
+    F::new("src", "Image", Image, Str(""))
+        .required()
+        .max_len(2048),
     F::new("alt", "Alt text", Text, Str("")).max_len(200),
     F::new("caption", "Caption", Text, Str("")).max_len(200),
     F::new("link", "Link", Url, Str("")).max_len(2048),
-    F::new("width", "Width", Select(&[("content", "Content"), ("wide", "Wide"), ("full", "Full")]), Str("content")),
+    F::new(
+        "width",
+        "Width",
+        Select(&[("content", "Content"), ("wide", "Wide"), ("full", "Full")]),
+        Str("content"),
+    ),
 ];
 
 #[component]
 pub fn ImageBlock(props: ImageProps) -> impl IntoView {
-    let ImageProps { src, alt, caption, link, width } = props;
+    let ImageProps {
+        src,
+        alt,
+        caption,
+        link,
+        width,
+    } = props;
     let src = safe_image(&src).map(str::to_string);
     let figure_class = match width.as_str() {
         "full" => "w-full",

@@ -151,8 +151,14 @@ pub enum PageType {
 }
 
 impl PageType {
-    pub const ALL: [PageType; 6] =
-        [PageType::Home, PageType::Page, PageType::ProductList, PageType::ProductDetail, PageType::Cart, PageType::Checkout];
+    pub const ALL: [PageType; 6] = [
+        PageType::Home,
+        PageType::Page,
+        PageType::ProductList,
+        PageType::ProductDetail,
+        PageType::Cart,
+        PageType::Checkout,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -220,7 +226,10 @@ impl BlockProps {
     }
 
     /// Builds typed props from a type and its normalised props object.
-    pub fn from_parts(block_type: BlockType, props: serde_json::Value) -> Result<Self, serde_json::Error> {
+    pub fn from_parts(
+        block_type: BlockType,
+        props: serde_json::Value,
+    ) -> Result<Self, serde_json::Error> {
         serde_json::from_value(serde_json::json!({ "type": block_type.name(), "props": props }))
     }
 
@@ -261,13 +270,20 @@ impl Block {
 /// Renders blocks in order.
 #[component]
 pub fn BlockList(blocks: Vec<Block>) -> impl IntoView {
-    blocks.into_iter().map(|block| view! { <BlockView block=block /> }).collect_view()
+    blocks
+        .into_iter()
+        .map(|block| view! { <BlockView block=block /> })
+        .collect_view()
 }
 
 /// Renders one block inside a wrapper that carries `data-block-id` and `data-block-type`.
 #[component]
 pub fn BlockView(block: Block) -> impl IntoView {
-    let Block { id, props, children } = block;
+    let Block {
+        id,
+        props,
+        children,
+    } = block;
     let type_name = props.block_type().name();
     let inner = match props {
         BlockProps::Hero(p) => view! { <hero::HeroBlock props=p /> }.into_any(),
@@ -275,13 +291,23 @@ pub fn BlockView(block: Block) -> impl IntoView {
         BlockProps::Image(p) => view! { <image::ImageBlock props=p /> }.into_any(),
         BlockProps::Gallery(p) => view! { <gallery::GalleryBlock props=p /> }.into_any(),
         BlockProps::Button(p) => view! { <button::ButtonBlock props=p /> }.into_any(),
-        BlockProps::Columns(p) => view! { <columns::ColumnsBlock props=p children_blocks=children /> }.into_any(),
+        BlockProps::Columns(p) => {
+            view! { <columns::ColumnsBlock props=p children_blocks=children /> }.into_any()
+        }
         BlockProps::Spacer(p) => view! { <spacer::SpacerBlock props=p /> }.into_any(),
         BlockProps::Divider(p) => view! { <divider::DividerBlock props=p /> }.into_any(),
-        BlockProps::ProductGrid(p) => view! { <product_grid::ProductGridBlock props=p /> }.into_any(),
-        BlockProps::ProductDetail(p) => view! { <product_detail::ProductDetailBlock props=p /> }.into_any(),
-        BlockProps::CartSection(p) => view! { <cart_section::CartSectionBlock props=p /> }.into_any(),
-        BlockProps::CheckoutSection(p) => view! { <checkout_section::CheckoutSectionBlock props=p /> }.into_any(),
+        BlockProps::ProductGrid(p) => {
+            view! { <product_grid::ProductGridBlock props=p /> }.into_any()
+        }
+        BlockProps::ProductDetail(p) => {
+            view! { <product_detail::ProductDetailBlock props=p /> }.into_any()
+        }
+        BlockProps::CartSection(p) => {
+            view! { <cart_section::CartSectionBlock props=p /> }.into_any()
+        }
+        BlockProps::CheckoutSection(p) => {
+            view! { <checkout_section::CheckoutSectionBlock props=p /> }.into_any()
+        }
     };
     view! {
         <div class="vt-block" data-block-id=id data-block-type=type_name>{inner}</div>

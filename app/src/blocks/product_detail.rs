@@ -29,10 +29,18 @@ pub fn ProductDetailBlock(props: ProductDetailProps) -> impl IntoView {
         }
         .into_any();
     };
-    let mut images = product.images.iter().filter_map(|s| safe_image(s)).map(str::to_string);
+    let mut images = product
+        .images
+        .iter()
+        .filter_map(|s| safe_image(s))
+        .map(str::to_string);
     let main = images.next();
     let thumbs: Vec<String> = images.collect();
-    let first_price = product.variants.first().map(|v| format_price(v.price, &v.currency)).unwrap_or_default();
+    let first_price = product
+        .variants
+        .first()
+        .map(|v| format_price(v.price, &v.currency))
+        .unwrap_or_default();
     let any_available = product.variants.iter().any(|v| v.inventory > 0);
     let multi = product.variants.len() > 1;
     let show_inventory = props.show_inventory;
@@ -49,7 +57,11 @@ pub fn ProductDetailBlock(props: ProductDetailProps) -> impl IntoView {
             view! { <option value=v.id.to_string() selected=i == 0 disabled=v.inventory <= 0>{label}</option> }
         })
         .collect_view();
-    let single_variant = product.variants.first().map(|v| v.id.to_string()).unwrap_or_default();
+    let single_variant = product
+        .variants
+        .first()
+        .map(|v| v.id.to_string())
+        .unwrap_or_default();
     view! {
         <div class="mx-auto grid max-w-6xl grid-cols-1 gap-10 md:grid-cols-2">
             <div class="space-y-4">

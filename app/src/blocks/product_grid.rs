@@ -18,19 +18,30 @@ pub struct ProductGridProps {
 
 pub const FIELDS: &[F] = &[
     F::new("title", "Title", Text, Str("")).max_len(120),
-    F::new("source", "Products", Select(&[("all", "All products"), ("featured", "Featured only")]), Str("all")),
+    F::new(
+        "source",
+        "Products",
+        Select(&[("all", "All products"), ("featured", "Featured only")]),
+        Str("all"),
+    ),
     F::new("limit", "How many", Number, Int(8)).range(1, 24),
     F::new("columns", "Columns", Number, Int(4)).range(2, 4),
     F::new("show_price", "Show prices", Toggle, Bool(true)),
 ];
 
 impl ProductGridProps {
-    /// The cards this grid shows, from the catalogue in listing order.
-    pub fn select<'a>(&self, products: &'a [ProductCard]) -> Vec<&'a ProductCard> {
+    /// The cards this grid shows, from the catalogue in listing order; `exclude` is the
+    /// product whose own page this is (no "you may also like" the same thing).
+    pub fn select<'a>(
+        &self,
+        products: &'a [ProductCard],
+        exclude: Option<&str>,
+    ) -> Vec<&'a ProductCard> {
         let featured_only = self.source == "featured";
         products
             .iter()
             .filter(|p| !featured_only || p.featured)
+            .filter(|p| exclude != Some(p.handle.as_str()))
             .take(self.limit.clamp(0, 24) as usize)
             .collect()
     }
@@ -46,7 +57,7 @@ pub fn ProductGridBlock(props: ProductGridProps) -> impl IntoView {
     };
     let show_price = props.show_price;
     let cards = props
-        .select(&ctx.products)
+        .select(&ctx.products, ctx.page_product.as_deref())
         .into_iter()
         .cloned()
         .map(|p| view! { <ProductCardView product=p show_price=show_price /> })
@@ -68,7 +79,11 @@ pub fn ProductGridBlock(props: ProductGridProps) -> impl IntoView {
 #[component]
 pub fn ProductCardView(product: ProductCard, show_price: bool) -> impl IntoView {
     let href = format!("/products/{}", product.handle);
-    let image = product.image.as_deref().and_then(safe_image).map(str::to_string);
+    let image = product
+        .image
+        .as_deref()
+        .and_then(safe_image)
+        .map(str::to_string);
     let price = format_price(product.price, &product.currency);
     view! {
         <a href=href class="group flex flex-col overflow-hidden rounded-theme bg-surface shadow-sm ring-1 ring-black/5 transition hover:-translate-y-0.5 hover:shadow-md" data-product-handle=product.handle.clone()>

@@ -1,12 +1,13 @@
 //! Every block type renders its props, carries its data attributes and escapes hostile text.
 
 use super::*;
-use leptos::prelude::*;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 const EVIL: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+/// For fields too short to hold `EVIL`.
+const SHORT_EVIL: &str = "<script>alert(1)</script>";
 
 fn render(block: Block) -> String {
     let owner = Owner::new();
@@ -27,7 +28,13 @@ fn render(block: Block) -> String {
                 title: EVIL.into(),
                 description: EVIL.into(),
                 images: vec!["/m.svg".into(), "javascript:alert(1)".into()],
-                variants: vec![VariantView { id: 7, title: EVIL.into(), price: 1250, currency: "EUR".into(), inventory: 3 }],
+                variants: vec![VariantView {
+                    id: 7,
+                    title: EVIL.into(),
+                    price: 1250,
+                    currency: "EUR".into(),
+                    inventory: 3,
+                }],
             },
         )])),
         page_product: Some("mug".into()),
@@ -46,7 +53,13 @@ fn hostile_block(t: BlockType) -> Block {
     let mut props = serde_json::Map::new();
     for f in t.fields() {
         let v = match f.kind {
-            FieldKind::Text | FieldKind::LongText | FieldKind::RichText => json!(EVIL),
+            FieldKind::Text | FieldKind::LongText | FieldKind::RichText => {
+                json!(if f.max_len.is_some_and(|m| m < EVIL.len()) {
+                    SHORT_EVIL
+                } else {
+                    EVIL
+                })
+            }
             FieldKind::Url => json!("https://example.com/go"),
             FieldKind::Image => json!("/img/pic.svg"),
             FieldKind::ImageList => json!([{"src": "/img/g1.svg", "alt": EVIL}]),
@@ -56,26 +69,62 @@ fn hostile_block(t: BlockType) -> Block {
     }
     let page = t.system_page().unwrap_or(PageType::Page);
     let children = if t.is_container() {
-        vec![BlockNode { id: "child".into(), block_type: "spacer".into(), ..Default::default() }]
+        vec![BlockNode {
+            id: "child".into(),
+            block_type: "spacer".into(),
+            ..Default::default()
+        }]
     } else {
         vec![]
     };
-    let node = BlockNode { id: format!("id-{}", t.name()), block_type: t.name().into(), props, children };
-    validate_tree(page, &[node]).unwrap_or_else(|e| panic!("{}: {e:?}", t.name())).remove(0)
+    let node = BlockNode {
+        id: format!("id-{}", t.name()),
+        block_type: t.name().into(),
+        props,
+        children,
+    };
+    validate_tree(page, &[node])
+        .unwrap_or_else(|e| panic!("{}: {e:?}", t.name()))
+        .remove(0)
 }
 
 #[test]
 fn every_block_renders_with_data_attributes_and_escapes_text() {
     for t in BlockType::ALL {
         let html = render(hostile_block(t));
-        assert!(html.contains(&format!(r#"data-block-id="id-{}""#, t.name())), "{}: {html}", t.name());
-        assert!(html.contains(&format!(r#"data-block-type="{}""#, t.name())), "{}", t.name());
-        assert!(!html.contains("<script"), "{}: unescaped script in {html}", t.name());
-        assert!(!html.contains("<img src=x"), "{}: attribute breakout in {html}", t.name());
+        assert!(
+            html.contains(&format!(r#"data-block-id="id-{}""#, t.name())),
+            "{}: {html}",
+            t.name()
+        );
+        assert!(
+            html.contains(&format!(r#"data-block-type="{}""#, t.name())),
+            "{}",
+            t.name()
+        );
+        assert!(
+            !html.contains("<script"),
+            "{}: unescaped script in {html}",
+            t.name()
+        );
+        assert!(
+            !html.contains("<img src=x"),
+            "{}: attribute breakout in {html}",
+            t.name()
+        );
         assert!(!html.contains("javascript:"), "{}: {html}", t.name());
-        let shows_text = t.fields().iter().any(|f| matches!(f.kind, FieldKind::Text | FieldKind::LongText | FieldKind::RichText));
+        let shows_text = t.fields().iter().any(|f| {
+            matches!(
+                f.kind,
+                FieldKind::Text | FieldKind::LongText | FieldKind::RichText
+            )
+        });
         if shows_text && !matches!(t, BlockType::Button) {
-            assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}: text not shown escaped: {html}", t.name());
+            assert!(
+                html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+                "{}: text not shown escaped: {html}",
+                t.name()
+            );
         }
     }
 }
@@ -94,7 +143,10 @@ fn blocks_render_their_props() {
     assert!(html.contains(r#"data-block-id="child""#));
     let button = validate_tree(
         PageType::Page,
-        &[serde_json::from_value(json!({"id": "b", "type": "button", "props": {"label": "Buy now", "url": "/products"}})).unwrap()],
+        &[serde_json::from_value(
+            json!({"id": "b", "type": "button", "props": {"label": "Buy now", "url": "/products"}}),
+        )
+        .unwrap()],
     )
     .unwrap()
     .remove(0);
@@ -110,7 +162,11 @@ fn rich_text_links_are_filtered_at_render_too() {
         json!({"body": [{"text": "click", "link": "javascript:alert(1)"}, {"text": " safe", "link": "/ok"}]}),
     )
     .unwrap();
-    let html = render(Block { id: "r".into(), props, children: vec![] });
+    let html = render(Block {
+        id: "r".into(),
+        props,
+        children: vec![],
+    });
     assert!(!html.contains("javascript:"));
     assert!(html.contains(r#"href="/ok""#));
 }

@@ -15,15 +15,35 @@ pub struct RichTextProps {
 
 pub const FIELDS: &[F] = &[
     F::new("heading", "Heading", Text, Str("")).max_len(120),
-    F::new("body", "Text", FieldKind::RichText, Str("")).required().max_len(20_000),
-    F::new("width", "Width", Select(&[("narrow", "Narrow"), ("wide", "Wide")]), Str("narrow")),
-    F::new("align", "Alignment", Select(&[("left", "Left"), ("center", "Centre")]), Str("left")),
+    F::new("body", "Text", FieldKind::RichText, Str(""))
+        .required()
+        .max_len(20_000),
+    F::new(
+        "width",
+        "Width",
+        Select(&[("narrow", "Narrow"), ("wide", "Wide")]),
+        Str("narrow"),
+    ),
+    F::new(
+        "align",
+        "Alignment",
+        Select(&[("left", "Left"), ("center", "Centre")]),
+        Str("left"),
+    ),
 ];
 
 #[component]
 pub fn RichTextBlock(props: RichTextProps) -> impl IntoView {
-    let width = if props.width == "wide" { "max-w-5xl" } else { "max-w-2xl" };
-    let align = if props.align == "center" { "text-center" } else { "text-left" };
+    let width = if props.width == "wide" {
+        "max-w-5xl"
+    } else {
+        "max-w-2xl"
+    };
+    let align = if props.align == "center" {
+        "text-center"
+    } else {
+        "text-left"
+    };
     let class = format!("mx-auto {width} {align} px-2");
     view! {
         <div class=class>

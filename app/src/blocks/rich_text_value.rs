@@ -29,7 +29,10 @@ pub struct RichText(pub Vec<TextRun>);
 impl RichText {
     /// Unformatted text.
     pub fn plain(text: impl Into<String>) -> Self {
-        RichText(vec![TextRun { text: text.into(), ..Default::default() }])
+        RichText(vec![TextRun {
+            text: text.into(),
+            ..Default::default()
+        }])
     }
 
     /// The text without formatting.
@@ -52,14 +55,22 @@ impl RichText {
                         (obj.get("text")?.as_str()?, Some(item))
                     };
                     let flag = |name: &str| {
-                        attrs.and_then(|a| a.get(name)).and_then(Value::as_bool).unwrap_or(false)
+                        attrs
+                            .and_then(|a| a.get(name))
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false)
                     };
                     let link = attrs
                         .and_then(|a| a.get("link"))
                         .and_then(Value::as_str)
                         .filter(|l| !l.is_empty())
                         .map(str::to_string);
-                    runs.push(TextRun { text: text.to_string(), bold: flag("bold"), italic: flag("italic"), link });
+                    runs.push(TextRun {
+                        text: text.to_string(),
+                        bold: flag("bold"),
+                        italic: flag("italic"),
+                        link,
+                    });
                 }
                 Some(RichText(runs))
             }
@@ -74,7 +85,10 @@ impl RichText {
             let mut parts = run.text.split('\n').peekable();
             while let Some(part) = parts.next() {
                 if !part.is_empty() {
-                    paras.last_mut().expect("never empty").push(TextRun { text: part.to_string(), ..run.clone() });
+                    paras.last_mut().expect("never empty").push(TextRun {
+                        text: part.to_string(),
+                        ..run.clone()
+                    });
                 }
                 if parts.peek().is_some() {
                     paras.push(Vec::new());
@@ -123,10 +137,22 @@ mod tests {
 
     #[test]
     fn reads_strings_runs_and_deltas() {
-        assert_eq!(RichText::from_value(&json!("hi")), Some(RichText::plain("hi")));
-        let delta = json!([{"insert": "a"}, {"insert": "b", "attributes": {"bold": true, "link": "/x"}}]);
+        assert_eq!(
+            RichText::from_value(&json!("hi")),
+            Some(RichText::plain("hi"))
+        );
+        let delta =
+            json!([{"insert": "a"}, {"insert": "b", "attributes": {"bold": true, "link": "/x"}}]);
         let rt = RichText::from_value(&delta).unwrap();
-        assert_eq!(rt.0[1], TextRun { text: "b".into(), bold: true, italic: false, link: Some("/x".into()) });
+        assert_eq!(
+            rt.0[1],
+            TextRun {
+                text: "b".into(),
+                bold: true,
+                italic: false,
+                link: Some("/x".into())
+            }
+        );
         let runs = json!([{"text": "c", "italic": true}]);
         assert!(RichText::from_value(&runs).unwrap().0[0].italic);
         assert_eq!(RichText::from_value(&json!(3)), None);
@@ -136,8 +162,15 @@ mod tests {
     #[test]
     fn splits_paragraphs_across_runs() {
         let rt = RichText(vec![
-            TextRun { text: "one\ntw".into(), ..Default::default() },
-            TextRun { text: "o\n\nthree".into(), bold: true, ..Default::default() },
+            TextRun {
+                text: "one\ntw".into(),
+                ..Default::default()
+            },
+            TextRun {
+                text: "o\n\nthree".into(),
+                bold: true,
+                ..Default::default()
+            },
         ]);
         let paras = rt.paragraphs();
         assert_eq!(paras.len(), 3);

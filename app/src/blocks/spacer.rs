@@ -12,7 +12,13 @@ pub struct SpacerProps {
 pub const FIELDS: &[F] = &[F::new(
     "size",
     "Size",
-    Select(&[("xs", "Extra small"), ("sm", "Small"), ("md", "Medium"), ("lg", "Large"), ("xl", "Extra large")]),
+    Select(&[
+        ("xs", "Extra small"),
+        ("sm", "Small"),
+        ("md", "Medium"),
+        ("lg", "Large"),
+        ("xl", "Extra large"),
+    ]),
     Str("md"),
 )];
 

@@ -26,15 +26,31 @@ pub struct ValidationError {
 
 impl ValidationError {
     fn new(block_id: &str, field: &str, message: impl Into<String>) -> Self {
-        Self { block_id: block_id.to_string(), field: Some(field.to_string()), message: message.into() }
+        Self {
+            block_id: block_id.to_string(),
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
     }
 }
 
 /// Validates a page's blocks for a page of `page_type`.
-pub fn validate_tree(page_type: PageType, nodes: &[BlockNode]) -> Result<Vec<Block>, Vec<ValidationError>> {
-    let mut v = Validator { page_type, errors: Vec::new(), seen: HashSet::new(), count: 0 };
+pub fn validate_tree(
+    page_type: PageType,
+    nodes: &[BlockNode],
+) -> Result<Vec<Block>, Vec<ValidationError>> {
+    let mut v = Validator {
+        page_type,
+        errors: Vec::new(),
+        seen: HashSet::new(),
+        count: 0,
+    };
     let blocks = v.nodes(nodes, 1);
-    if v.errors.is_empty() { Ok(blocks) } else { Err(v.errors) }
+    if v.errors.is_empty() {
+        Ok(blocks)
+    } else {
+        Err(v.errors)
+    }
 }
 
 struct Validator {
@@ -53,13 +69,21 @@ impl Validator {
         let id = node.id.as_str();
         self.count += 1;
         if self.count == MAX_BLOCKS + 1 {
-            self.errors.push(ValidationError::new(id, "id", format!("a page holds at most {MAX_BLOCKS} blocks")));
+            self.errors.push(ValidationError::new(
+                id,
+                "id",
+                format!("a page holds at most {MAX_BLOCKS} blocks"),
+            ));
         }
         let mut ok = self.check_id(id);
         let block_type = match BlockType::from_name(&node.block_type) {
             Some(t) => Some(t),
             None => {
-                self.errors.push(ValidationError::new(id, "type", format!("unknown block type `{}`", truncate(&node.block_type))));
+                self.errors.push(ValidationError::new(
+                    id,
+                    "type",
+                    format!("unknown block type `{}`", truncate(&node.block_type)),
+                ));
                 None
             }
         };
@@ -69,17 +93,29 @@ impl Validator {
                 self.errors.push(ValidationError::new(
                     id,
                     "type",
-                    format!("`{}` is only allowed on {home} pages, not on a {} page", t.name(), self.page_type.name()),
+                    format!(
+                        "`{}` is only allowed on {home} pages, not on a {} page",
+                        t.name(),
+                        self.page_type.name()
+                    ),
                 ));
                 ok = false;
             }
             if !t.is_container() && !node.children.is_empty() {
-                self.errors.push(ValidationError::new(id, "children", format!("`{}` blocks cannot hold other blocks", t.name())));
+                self.errors.push(ValidationError::new(
+                    id,
+                    "children",
+                    format!("`{}` blocks cannot hold other blocks", t.name()),
+                ));
                 ok = false;
             }
         }
         if depth > MAX_DEPTH {
-            self.errors.push(ValidationError::new(id, "children", format!("blocks may nest at most {MAX_DEPTH} levels deep")));
+            self.errors.push(ValidationError::new(
+                id,
+                "children",
+                format!("blocks may nest at most {MAX_DEPTH} levels deep"),
+            ));
             return None;
         }
         // Children are checked even when the parent is broken, so every error is reported at once.
@@ -90,9 +126,17 @@ impl Validator {
             return None;
         }
         match BlockProps::from_parts(block_type, Value::Object(props)) {
-            Ok(props) => Some(Block { id: id.to_string(), props, children }),
+            Ok(props) => Some(Block {
+                id: id.to_string(),
+                props,
+                children,
+            }),
             Err(e) => {
-                self.errors.push(ValidationError::new(id, "props", format!("invalid props: {e}")));
+                self.errors.push(ValidationError::new(
+                    id,
+                    "props",
+                    format!("invalid props: {e}"),
+                ));
                 None
             }
         }
@@ -103,7 +147,10 @@ impl Validator {
             Some("a block needs an id".to_string())
         } else if id.len() > MAX_ID_LEN {
             Some(format!("a block id has at most {MAX_ID_LEN} characters"))
-        } else if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.')) {
+        } else if !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        {
             Some("a block id may use only letters, digits, '-', '_', ':' and '.'".to_string())
         } else if !self.seen.insert(id.to_string()) {
             Some(format!("block id `{id}` is used twice on this page"))
@@ -112,7 +159,8 @@ impl Validator {
         };
         match problem {
             Some(message) => {
-                self.errors.push(ValidationError::new(&truncate(id), "id", message));
+                self.errors
+                    .push(ValidationError::new(&truncate(id), "id", message));
                 false
             }
             None => true,
@@ -120,12 +168,25 @@ impl Validator {
     }
 
     /// Checks every prop against the descriptors and returns them normalised, defaults filled.
-    fn props(&mut self, id: &str, block_type: BlockType, given: &Map<String, Value>) -> Option<Map<String, Value>> {
+    fn props(
+        &mut self,
+        id: &str,
+        block_type: BlockType,
+        given: &Map<String, Value>,
+    ) -> Option<Map<String, Value>> {
         let fields = block_type.fields();
         let before = self.errors.len();
         for name in given.keys() {
             if !fields.iter().any(|f| f.name == name) {
-                self.errors.push(ValidationError::new(id, name, format!("`{}` has no property `{}`", block_type.name(), truncate(name))));
+                self.errors.push(ValidationError::new(
+                    id,
+                    name,
+                    format!(
+                        "`{}` has no property `{}`",
+                        block_type.name(),
+                        truncate(name)
+                    ),
+                ));
             }
         }
         let mut out = Map::new();
@@ -134,7 +195,9 @@ impl Validator {
                 Ok(value) => {
                     out.insert(field.name.to_string(), value);
                 }
-                Err(message) => self.errors.push(ValidationError::new(id, field.name, message)),
+                Err(message) => self
+                    .errors
+                    .push(ValidationError::new(id, field.name, message)),
             }
         }
         (self.errors.len() == before).then_some(out)
@@ -162,14 +225,18 @@ pub fn normalize(field: &FieldDescriptor, value: Option<&Value>) -> Result<Value
             Value::String(text)
         }
         FieldKind::RichText => {
-            let rich = RichText::from_value(value).ok_or_else(|| format!("{} must be text", field.label))?;
+            let rich = RichText::from_value(value)
+                .ok_or_else(|| format!("{} must be text", field.label))?;
             let len = rich.0.iter().map(|r| r.text.chars().count()).sum::<usize>();
             check_len(field, len)?;
             for run in &rich.0 {
                 if let Some(link) = &run.link
                     && safe_link(link).is_none()
                 {
-                    return Err(format!("{} has a link that is not http(s), relative or mailto", field.label));
+                    return Err(format!(
+                        "{} has a link that is not http(s), relative or mailto",
+                        field.label
+                    ));
                 }
             }
             if field.required && rich.to_plain().trim().is_empty() {
@@ -180,42 +247,65 @@ pub fn normalize(field: &FieldDescriptor, value: Option<&Value>) -> Result<Value
         FieldKind::Url => {
             let url = text_value(field, value)?;
             if !url.is_empty() && safe_link(&url).is_none() {
-                return Err(format!("{} must be an http(s), relative or mailto link", field.label));
+                return Err(format!(
+                    "{} must be an http(s), relative or mailto link",
+                    field.label
+                ));
             }
             Value::String(url.trim().to_string())
         }
         FieldKind::Image => {
             let url = text_value(field, value)?;
             if !url.is_empty() && safe_image(&url).is_none() {
-                return Err(format!("{} must be an http(s) or relative image address", field.label));
+                return Err(format!(
+                    "{} must be an http(s) or relative image address",
+                    field.label
+                ));
             }
             Value::String(url.trim().to_string())
         }
         FieldKind::Product => {
             let handle = text_value(field, value)?;
-            if !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            if !handle
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
                 return Err(format!("{} must be a product handle", field.label));
             }
             Value::String(handle)
         }
         FieldKind::Select(options) => {
-            let choice = value.as_str().ok_or_else(|| format!("{} must be one of the listed options", field.label))?;
+            let choice = value
+                .as_str()
+                .ok_or_else(|| format!("{} must be one of the listed options", field.label))?;
             if !options.iter().any(|(v, _)| *v == choice) {
                 let names: Vec<&str> = options.iter().map(|(v, _)| *v).collect();
-                return Err(format!("{} must be one of: {}", field.label, names.join(", ")));
+                return Err(format!(
+                    "{} must be one of: {}",
+                    field.label,
+                    names.join(", ")
+                ));
             }
             Value::String(choice.to_string())
         }
         FieldKind::ColorToken => {
             let token = value.as_str().unwrap_or_default();
             if !crate::theme::COLOR_TOKENS.contains(&token) {
-                return Err(format!("{} must be a theme colour: {}", field.label, crate::theme::COLOR_TOKENS.join(", ")));
+                return Err(format!(
+                    "{} must be a theme colour: {}",
+                    field.label,
+                    crate::theme::COLOR_TOKENS.join(", ")
+                ));
             }
             Value::String(token.to_string())
         }
         FieldKind::Number => {
             let n = match value {
-                Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)),
+                Value::Number(n) => n.as_i64().or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                        .map(|f| f as i64)
+                }),
                 _ => None,
             }
             .ok_or_else(|| format!("{} must be a whole number", field.label))?;
@@ -226,9 +316,15 @@ pub fn normalize(field: &FieldDescriptor, value: Option<&Value>) -> Result<Value
             }
             Value::from(n)
         }
-        FieldKind::Toggle => Value::Bool(value.as_bool().ok_or_else(|| format!("{} must be true or false", field.label))?),
+        FieldKind::Toggle => Value::Bool(
+            value
+                .as_bool()
+                .ok_or_else(|| format!("{} must be true or false", field.label))?,
+        ),
         FieldKind::ImageList => {
-            let items = value.as_array().ok_or_else(|| format!("{} must be a list of images", field.label))?;
+            let items = value
+                .as_array()
+                .ok_or_else(|| format!("{} must be a list of images", field.label))?;
             if let Some(max) = field.max_items
                 && items.len() > max
             {
@@ -245,10 +341,16 @@ pub fn normalize(field: &FieldDescriptor, value: Option<&Value>) -> Result<Value
                     _ => ("", ""),
                 };
                 if safe_image(src).is_none() {
-                    return Err(format!("{} has an image that is not an http(s) or relative address", field.label));
+                    return Err(format!(
+                        "{} has an image that is not an http(s) or relative address",
+                        field.label
+                    ));
                 }
                 if alt.chars().count() > 200 {
-                    return Err(format!("{}: alt text has at most 200 characters", field.label));
+                    return Err(format!(
+                        "{}: alt text has at most 200 characters",
+                        field.label
+                    ));
                 }
                 out.push(serde_json::json!({ "src": src.trim(), "alt": alt }));
             }
@@ -263,7 +365,9 @@ pub fn normalize(field: &FieldDescriptor, value: Option<&Value>) -> Result<Value
 
 /// A text kind's value: a string, or formatted text (a `Y.Text` delta) read as plain text.
 fn text_value(field: &FieldDescriptor, value: &Value) -> Result<String, String> {
-    let text = RichText::from_value(value).ok_or_else(|| format!("{} must be text", field.label))?.to_plain();
+    let text = RichText::from_value(value)
+        .ok_or_else(|| format!("{} must be text", field.label))?
+        .to_plain();
     check_len(field, text.chars().count())?;
     Ok(text)
 }
@@ -311,8 +415,14 @@ mod tests {
                 props.insert(f.name.into(), v);
             }
             let page = t.system_page().unwrap_or(PageType::Page);
-            let n = BlockNode { id: "b1".into(), block_type: t.name().into(), props, children: vec![] };
-            let blocks = validate_tree(page, &[n]).unwrap_or_else(|e| panic!("{}: {e:?}", t.name()));
+            let n = BlockNode {
+                id: "b1".into(),
+                block_type: t.name().into(),
+                props,
+                children: vec![],
+            };
+            let blocks =
+                validate_tree(page, &[n]).unwrap_or_else(|e| panic!("{}: {e:?}", t.name()));
             assert_eq!(blocks[0].block_type(), t);
             // Round trip through JSON keeps the typed tree.
             let json = serde_json::to_value(&blocks).unwrap();
@@ -327,15 +437,23 @@ mod tests {
             node(json!({"id": "a", "type": "cart_section", "props": {}})),
             node(json!({"id": "b", "type": "marquee", "props": {}})),
             node(json!({"id": "c", "type": "button", "props": {"url": "/x"}})),
-            node(json!({"id": "d", "type": "button", "props": {"label": "Go", "url": "javascript:alert(1)"}})),
+            node(
+                json!({"id": "d", "type": "button", "props": {"label": "Go", "url": "javascript:alert(1)"}}),
+            ),
             node(json!({"id": "e", "type": "spacer", "props": {"size": "huge", "colour": 1}})),
             node(json!({"id": "e", "type": "divider"})),
-            node(json!({"id": "f", "type": "columns", "props": {"columns": 9}, "children": [
-                {"id": "g", "type": "hero", "props": {"heading": 5}}
-            ]})),
+            node(
+                json!({"id": "f", "type": "columns", "props": {"columns": 9}, "children": [
+                    {"id": "g", "type": "hero", "props": {"heading": 5}}
+                ]}),
+            ),
         ];
         let errors = validate_tree(PageType::Page, &nodes).unwrap_err();
-        let has = |b: &str, f: &str| errors.iter().any(|e| e.block_id == b && e.field.as_deref() == Some(f));
+        let has = |b: &str, f: &str| {
+            errors
+                .iter()
+                .any(|e| e.block_id == b && e.field.as_deref() == Some(f))
+        };
         assert!(has("a", "type"), "{errors:?}");
         assert!(has("b", "type"));
         assert!(has("c", "label"));
@@ -356,7 +474,9 @@ mod tests {
 
     #[test]
     fn accepts_ytext_deltas_for_text_fields() {
-        let n = node(json!({"id": "h", "type": "hero", "props": {"heading": [{"insert": "Hel"}, {"insert": "lo", "attributes": {"bold": true}}]}}));
+        let n = node(
+            json!({"id": "h", "type": "hero", "props": {"heading": [{"insert": "Hel"}, {"insert": "lo", "attributes": {"bold": true}}]}}),
+        );
         let blocks = validate_tree(PageType::Home, &[n]).unwrap();
         match &blocks[0].props {
             BlockProps::Hero(h) => assert_eq!(h.heading, "Hello"),
@@ -371,6 +491,10 @@ mod tests {
             v = json!({"id": format!("c{i}"), "type": "columns", "children": [v]});
         }
         let errors = validate_tree(PageType::Page, &[node(v)]).unwrap_err();
-        assert!(errors.iter().any(|e| e.field.as_deref() == Some("children")));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.field.as_deref() == Some("children"))
+        );
     }
 }

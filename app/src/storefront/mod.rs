@@ -1,5 +1,7 @@
 //! Storefront page views: the document, the shop's header and footer around the blocks.
-//! Rendered on the server only, to plain HTML: no wasm, no hydration script.
+//! Rendered on the server only, to plain HTML: no wasm, no hydration script. (The wasm build
+//! compiles the types and components but has no caller for them yet.)
+#![cfg_attr(not(feature = "ssr"), allow(dead_code, unused_imports))]
 
 use crate::blocks::{Block, BlockContext, BlockList};
 use crate::theme::ThemeTokens;
@@ -33,8 +35,7 @@ pub struct PageMeta {
     pub path: String,
 }
 
-/// Everything needed to render one storefront page (built by the server only).
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+/// Everything needed to render one storefront page.
 #[derive(Clone, Debug)]
 pub struct StorefrontPage {
     pub shop: ShopView,
@@ -106,7 +107,10 @@ fn render_detached<V: IntoView + 'static>(f: impl FnOnce() -> V) -> String {
 #[cfg(feature = "ssr")]
 fn document(lang: &str, head: &str, body: &str) -> String {
     use html_escape::encode_double_quoted_attribute as attr;
-    format!("<!DOCTYPE html><html lang=\"{}\">{head}{body}</html>", attr(lang))
+    format!(
+        "<!DOCTYPE html><html lang=\"{}\">{head}{body}</html>",
+        attr(lang)
+    )
 }
 
 /// The `<head>`, written directly: `<title>` holds raw text, where the hydration markers a
@@ -126,7 +130,11 @@ fn head_html(shop: &ShopView, meta: &PageMeta, noindex: bool) -> String {
         title = text(&meta.title),
         description = attr(description),
         canonical = attr(&meta.canonical),
-        robots = if noindex { "<meta name=\"robots\" content=\"noindex\">" } else { "" },
+        robots = if noindex {
+            "<meta name=\"robots\" content=\"noindex\">"
+        } else {
+            ""
+        },
         og_title = attr(&meta.title),
         site = attr(&shop.name),
         css = STYLESHEET,

@@ -9,8 +9,8 @@ use app::blocks::{Block, BlockNode, PageType, ValidationError, validate_tree};
 use chrono::Utc;
 use entity::{page, published_block, published_page};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -92,7 +92,12 @@ impl Publisher {
                     if !published.unchanged {
                         // After commit: a reader can no longer load the old revision as live.
                         self.cache.invalidate_shop(page.shop_id);
-                        tracing::info!(shop_id = page.shop_id, page_id = page.id, number = published.number, "page published");
+                        tracing::info!(
+                            shop_id = page.shop_id,
+                            page_id = page.id,
+                            number = published.number,
+                            "page published"
+                        );
                     }
                     return Ok(published);
                 }
@@ -117,11 +122,17 @@ impl Publisher {
             .await?
             .ok_or(PublishError::NotFound)?;
         if let Some(live_id) = current.live_revision_id
-            && let Some(live) = published_page::Entity::find_by_id(live_id).one(&txn).await?
+            && let Some(live) = published_page::Entity::find_by_id(live_id)
+                .one(&txn)
+                .await?
             && live.content_hash == hash
         {
             txn.rollback().await?;
-            return Ok(Published { revision_id: live.id, number: live.number, unchanged: true });
+            return Ok(Published {
+                revision_id: live.id,
+                number: live.number,
+                unchanged: true,
+            });
         }
         let last: Option<i64> = published_page::Entity::find()
             .select_only()
@@ -150,7 +161,9 @@ impl Publisher {
         .await?;
         let rows = store::flatten(revision.id, page.shop_id, blocks);
         if !rows.is_empty() {
-            published_block::Entity::insert_many(rows).exec(&txn).await?;
+            published_block::Entity::insert_many(rows)
+                .exec(&txn)
+                .await?;
         }
         page::ActiveModel {
             id: Set(page.id),
@@ -161,11 +174,19 @@ impl Publisher {
         .update(&txn)
         .await?;
         txn.commit().await?;
-        Ok(Published { revision_id: revision.id, number, unchanged: false })
+        Ok(Published {
+            revision_id: revision.id,
+            number,
+            unchanged: false,
+        })
     }
 
     /// The revisions of a page, newest first.
-    pub async fn revisions(&self, shop_id: i64, page_id: i64) -> Result<Vec<published_page::Model>, DbErr> {
+    pub async fn revisions(
+        &self,
+        shop_id: i64,
+        page_id: i64,
+    ) -> Result<Vec<published_page::Model>, DbErr> {
         published_page::Entity::find()
             .filter(published_page::Column::ShopId.eq(shop_id))
             .filter(published_page::Column::PageId.eq(page_id))

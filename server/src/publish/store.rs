@@ -7,7 +7,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use std::collections::HashMap;
 
 /// The rows for a tree (ids left to the database).
-pub fn flatten(revision_id: i64, shop_id: i64, blocks: &[Block]) -> Vec<published_block::ActiveModel> {
+pub fn flatten(
+    revision_id: i64,
+    shop_id: i64,
+    blocks: &[Block],
+) -> Vec<published_block::ActiveModel> {
     fn walk(
         out: &mut Vec<published_block::ActiveModel>,
         revision_id: i64,
@@ -45,12 +49,24 @@ pub fn unflatten(rows: Vec<published_block::Model>) -> Vec<Block> {
         };
         match BlockProps::from_parts(block_type, row.props) {
             Ok(props) => {
-                by_parent.entry(row.parent_block_id).or_default().push(Block { id: row.block_id, props, children: Vec::new() });
+                by_parent
+                    .entry(row.parent_block_id)
+                    .or_default()
+                    .push(Block {
+                        id: row.block_id,
+                        props,
+                        children: Vec::new(),
+                    });
             }
-            Err(e) => tracing::warn!(block_id = %row.block_id, error = %e, "skipping stored block with unreadable props"),
+            Err(e) => {
+                tracing::warn!(block_id = %row.block_id, error = %e, "skipping stored block with unreadable props")
+            }
         }
     }
-    fn build(by_parent: &mut HashMap<Option<String>, Vec<Block>>, parent: Option<String>) -> Vec<Block> {
+    fn build(
+        by_parent: &mut HashMap<Option<String>, Vec<Block>>,
+        parent: Option<String>,
+    ) -> Vec<Block> {
         let mut blocks = by_parent.remove(&parent).unwrap_or_default();
         for block in &mut blocks {
             block.children = build(by_parent, Some(block.id.clone()));
@@ -61,7 +77,10 @@ pub fn unflatten(rows: Vec<published_block::Model>) -> Vec<Block> {
 }
 
 /// The block tree of a revision.
-pub async fn load_revision(db: &impl ConnectionTrait, revision_id: i64) -> Result<Vec<Block>, DbErr> {
+pub async fn load_revision(
+    db: &impl ConnectionTrait,
+    revision_id: i64,
+) -> Result<Vec<Block>, DbErr> {
     let rows = published_block::Entity::find()
         .filter(published_block::Column::RevisionId.eq(revision_id))
         .order_by_asc(published_block::Column::Position)

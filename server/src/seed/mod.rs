@@ -6,7 +6,9 @@ use app::blocks::BlockNode;
 use app::theme::ThemeTokens;
 use chrono::Utc;
 use entity::{page, product, product_variant, shop, shop_domain};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 use serde_json::{Value, json};
 
 pub const SAMPLE_HANDLE: &str = "demo";
@@ -22,8 +24,15 @@ pub enum SeedError {
 /// Creates the sample shop unless it exists; returns what to tell the user.
 pub async fn sample(state: &AppState) -> Result<String, SeedError> {
     let port = state.config.addr.port();
-    let urls = format!("  storefront: http://localhost:{port}  and  http://{SAMPLE_HANDLE}.localhost:{port}");
-    if shop::Entity::find().filter(shop::Column::Handle.eq(SAMPLE_HANDLE)).one(&state.db).await?.is_some() {
+    let urls = format!(
+        "  storefront: http://localhost:{port}  and  http://{SAMPLE_HANDLE}.localhost:{port}"
+    );
+    if shop::Entity::find()
+        .filter(shop::Column::Handle.eq(SAMPLE_HANDLE))
+        .one(&state.db)
+        .await?
+        .is_some()
+    {
         return Ok(format!("sample shop already present\n{urls}"));
     }
     let shop_id = create_shop_and_catalogue(state).await?;
@@ -45,7 +54,8 @@ pub async fn sample(state: &AppState) -> Result<String, SeedError> {
         }
         .insert(&state.db)
         .await?;
-        let nodes: Vec<BlockNode> = serde_json::from_value(blocks).map_err(|e| SeedError::Publish(slug.into(), e.to_string()))?;
+        let nodes: Vec<BlockNode> = serde_json::from_value(blocks)
+            .map_err(|e| SeedError::Publish(slug.into(), e.to_string()))?;
         publisher
             .publish(shop_id, page.id, &nodes, None)
             .await
@@ -71,7 +81,10 @@ async fn create_shop_and_catalogue(state: &AppState) -> Result<i64, DbErr> {
     .insert(&txn)
     .await?;
     // The default subdomain is primary; plain `localhost` serves the sample shop in development.
-    for (host, primary) in [(format!("{SAMPLE_HANDLE}.localhost"), true), ("localhost".to_string(), false)] {
+    for (host, primary) in [
+        (format!("{SAMPLE_HANDLE}.localhost"), true),
+        ("localhost".to_string(), false),
+    ] {
         shop_domain::ActiveModel {
             shop_id: Set(shop.id),
             host: Set(host),
@@ -83,7 +96,9 @@ async fn create_shop_and_catalogue(state: &AppState) -> Result<i64, DbErr> {
         .insert(&txn)
         .await?;
     }
-    for (position, (handle, title, featured, description, variants)) in sample_products().into_iter().enumerate() {
+    for (position, (handle, title, featured, description, variants)) in
+        sample_products().into_iter().enumerate()
+    {
         let product = product::ActiveModel {
             shop_id: Set(shop.id),
             handle: Set(handle.into()),
@@ -117,26 +132,110 @@ async fn create_shop_and_catalogue(state: &AppState) -> Result<i64, DbErr> {
     Ok(shop.id)
 }
 
-type SampleProduct = (&'static str, &'static str, bool, &'static str, Vec<(&'static str, i64, i32)>);
+type SampleProduct = (
+    &'static str,
+    &'static str,
+    bool,
+    &'static str,
+    Vec<(&'static str, i64, i32)>,
+);
 
 fn sample_products() -> Vec<SampleProduct> {
     vec![
-        ("ceramic-mug", "Ceramic Mug", true, "Wheel-thrown stoneware with a satin glaze that feels good in both hands.\n\nHolds 350 ml. Dishwasher safe.", vec![("Sand", 2400, 18), ("Sage", 2400, 9)]),
-        ("linen-apron", "Linen Apron", false, "Stonewashed European linen with deep pockets and adjustable ties.\n\nGets softer with every wash.", vec![("One size", 4800, 12)]),
-        ("enamel-camp-mug", "Enamel Camp Mug", true, "Light, tough and happy over a fire. Rolled rim, 300 ml.", vec![("Cream", 1600, 40), ("Slate", 1600, 22)]),
-        ("wool-throw", "Wool Throw", true, "Woven from undyed highland wool, 130 × 180 cm. Warm without weight.", vec![("Oat", 12900, 6)]),
-        ("cedar-candle", "Cedar Candle", false, "Soy wax with cedarwood, pine needle and a little smoke. Burns for 45 hours.", vec![("200 g", 2800, 25)]),
-        ("canvas-tote", "Canvas Tote", false, "Heavy 16 oz canvas with leather handles. Carries the week's groceries.", vec![("Natural", 3500, 30)]),
-        ("oak-cutting-board", "Oak Cutting Board", true, "Cut from a single plank of European oak and finished with food-safe oil.", vec![("Medium", 5500, 10), ("Large", 7200, 4)]),
-        ("brass-lantern", "Brass Lantern", false, "A hurricane lantern in solid brass that ages to a warm patina.", vec![("One size", 8900, 0)]),
-        ("field-notebook", "Field Notebook", false, "Dot-grid pages, lay-flat binding and a waxed cover that shrugs off rain.", vec![("A5", 1400, 60), ("A6", 1100, 45)]),
-        ("stoneware-bowl", "Stoneware Bowl", false, "A generous bowl for soups, salads and fruit on the table.", vec![("Ø 16 cm", 2900, 20), ("Ø 22 cm", 3900, 8)]),
-        ("copper-kettle", "Copper Kettle", true, "Hand-hammered copper with a tin lining and an oak handle. 1.2 litres.", vec![("1.2 l", 11900, 5)]),
-        ("knit-beanie", "Knit Beanie", false, "Ribbed merino beanie, knitted in a small mill up the coast.", vec![("Pine", 3200, 14), ("Rust", 3200, 11)]),
+        (
+            "ceramic-mug",
+            "Ceramic Mug",
+            true,
+            "Wheel-thrown stoneware with a satin glaze that feels good in both hands.\n\nHolds 350 ml. Dishwasher safe.",
+            vec![("Sand", 2400, 18), ("Sage", 2400, 9)],
+        ),
+        (
+            "linen-apron",
+            "Linen Apron",
+            false,
+            "Stonewashed European linen with deep pockets and adjustable ties.\n\nGets softer with every wash.",
+            vec![("One size", 4800, 12)],
+        ),
+        (
+            "enamel-camp-mug",
+            "Enamel Camp Mug",
+            true,
+            "Light, tough and happy over a fire. Rolled rim, 300 ml.",
+            vec![("Cream", 1600, 40), ("Slate", 1600, 22)],
+        ),
+        (
+            "wool-throw",
+            "Wool Throw",
+            true,
+            "Woven from undyed highland wool, 130 × 180 cm. Warm without weight.",
+            vec![("Oat", 12900, 6)],
+        ),
+        (
+            "cedar-candle",
+            "Cedar Candle",
+            false,
+            "Soy wax with cedarwood, pine needle and a little smoke. Burns for 45 hours.",
+            vec![("200 g", 2800, 25)],
+        ),
+        (
+            "canvas-tote",
+            "Canvas Tote",
+            false,
+            "Heavy 16 oz canvas with leather handles. Carries the week's groceries.",
+            vec![("Natural", 3500, 30)],
+        ),
+        (
+            "oak-cutting-board",
+            "Oak Cutting Board",
+            true,
+            "Cut from a single plank of European oak and finished with food-safe oil.",
+            vec![("Medium", 5500, 10), ("Large", 7200, 4)],
+        ),
+        (
+            "brass-lantern",
+            "Brass Lantern",
+            false,
+            "A hurricane lantern in solid brass that ages to a warm patina.",
+            vec![("One size", 8900, 0)],
+        ),
+        (
+            "field-notebook",
+            "Field Notebook",
+            false,
+            "Dot-grid pages, lay-flat binding and a waxed cover that shrugs off rain.",
+            vec![("A5", 1400, 60), ("A6", 1100, 45)],
+        ),
+        (
+            "stoneware-bowl",
+            "Stoneware Bowl",
+            false,
+            "A generous bowl for soups, salads and fruit on the table.",
+            vec![("Ø 16 cm", 2900, 20), ("Ø 22 cm", 3900, 8)],
+        ),
+        (
+            "copper-kettle",
+            "Copper Kettle",
+            true,
+            "Hand-hammered copper with a tin lining and an oak handle. 1.2 litres.",
+            vec![("1.2 l", 11900, 5)],
+        ),
+        (
+            "knit-beanie",
+            "Knit Beanie",
+            false,
+            "Ribbed merino beanie, knitted in a small mill up the coast.",
+            vec![("Pine", 3200, 14), ("Rust", 3200, 11)],
+        ),
     ]
 }
 
-type SamplePage = (&'static str, &'static str, &'static str, Option<&'static str>, Value);
+type SamplePage = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Value,
+);
 
 fn sample_pages() -> Vec<SamplePage> {
     vec![
@@ -240,7 +339,13 @@ fn sample_pages() -> Vec<SamplePage> {
                 {"id": "product-more", "type": "product_grid", "props": {"title": "You may also like", "source": "featured", "limit": 4}}
             ]),
         ),
-        ("cart", "Cart", "cart", None, json!([{"id": "cart", "type": "cart_section", "props": {"title": "Your cart"}}])),
+        (
+            "cart",
+            "Cart",
+            "cart",
+            None,
+            json!([{"id": "cart", "type": "cart_section", "props": {"title": "Your cart"}}]),
+        ),
         (
             "checkout",
             "Checkout",

@@ -44,7 +44,12 @@ impl RenderCache {
         if !self.enabled {
             return None;
         }
-        self.entries.read().expect("render cache lock").get(host)?.get(path).cloned()
+        self.entries
+            .read()
+            .expect("render cache lock")
+            .get(host)?
+            .get(path)
+            .cloned()
     }
 
     /// Read before loading what a render needs; pass to [`RenderCache::insert`].
@@ -67,7 +72,10 @@ impl RenderCache {
             entries.clear();
             self.count.store(0, Ordering::Relaxed);
         }
-        let previous = entries.entry(host.to_string()).or_default().insert(path.to_string(), page);
+        let previous = entries
+            .entry(host.to_string())
+            .or_default()
+            .insert(path.to_string(), page);
         if previous.is_none() {
             self.count.fetch_add(1, Ordering::Relaxed);
         }
@@ -82,7 +90,8 @@ impl RenderCache {
             pages.retain(|_, page| page.shop_id != shop_id);
         }
         entries.retain(|_, pages| !pages.is_empty());
-        self.count.store(entries.values().map(HashMap::len).sum(), Ordering::Relaxed);
+        self.count
+            .store(entries.values().map(HashMap::len).sum(), Ordering::Relaxed);
     }
 
     pub fn len(&self) -> usize {
@@ -99,7 +108,11 @@ mod tests {
     use super::*;
 
     fn page(shop_id: i64, rev: i64) -> CachedPage {
-        CachedPage { shop_id, revision_id: Some(rev), body: Bytes::from(format!("rev {rev}")) }
+        CachedPage {
+            shop_id,
+            revision_id: Some(rev),
+            body: Bytes::from(format!("rev {rev}")),
+        }
     }
 
     #[test]

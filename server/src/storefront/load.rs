@@ -5,7 +5,9 @@ use crate::publish::store;
 use app::blocks::product_grid::ProductGridProps;
 use app::blocks::{Block, BlockContext, BlockProps, ProductCard, ProductDetail, VariantView};
 use entity::{page, product, product_variant, published_page};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -26,8 +28,13 @@ pub async fn live_pages(db: &DatabaseConnection, shop_id: i64) -> Result<Vec<pag
 }
 
 /// The live revision of `page` with its blocks.
-pub async fn live_content(db: &DatabaseConnection, page: &page::Model) -> Result<Option<LivePage>, DbErr> {
-    let Some(revision_id) = page.live_revision_id else { return Ok(None) };
+pub async fn live_content(
+    db: &DatabaseConnection,
+    page: &page::Model,
+) -> Result<Option<LivePage>, DbErr> {
+    let Some(revision_id) = page.live_revision_id else {
+        return Ok(None);
+    };
     let Some(revision) = published_page::Entity::find_by_id(revision_id)
         .filter(published_page::Column::ShopId.eq(page.shop_id))
         .one(db)
@@ -48,7 +55,8 @@ pub async fn block_context(
     page_product: Option<&str>,
 ) -> Result<BlockContext, DbErr> {
     let mut grids: Vec<&ProductGridProps> = Vec::new();
-    let mut detail_handles: HashSet<String> = page_product.map(str::to_string).into_iter().collect();
+    let mut detail_handles: HashSet<String> =
+        page_product.map(str::to_string).into_iter().collect();
     for block in blocks.iter().flat_map(Block::walk) {
         match &block.props {
             BlockProps::ProductGrid(g) => grids.push(g),
@@ -61,7 +69,11 @@ pub async fn block_context(
 
     let mut listed: Vec<product::Model> = Vec::new();
     if !grids.is_empty() {
-        let limit = grids.iter().map(|g| g.limit.clamp(1, 24) as u64).max().unwrap_or(8);
+        let limit = grids
+            .iter()
+            .map(|g| g.limit.clamp(1, 24) as u64)
+            .max()
+            .unwrap_or(8);
         listed = product::Entity::find()
             .filter(product::Column::ShopId.eq(shop_id))
             .order_by_asc(product::Column::Position)
@@ -112,7 +124,12 @@ pub async fn block_context(
         .collect();
     let details = detailed
         .iter()
-        .map(|p| (p.handle.clone(), detail(p, variants.get(&p.id).unwrap_or(&no_variants))))
+        .map(|p| {
+            (
+                p.handle.clone(),
+                detail(p, variants.get(&p.id).unwrap_or(&no_variants)),
+            )
+        })
         .collect();
     Ok(BlockContext {
         products: Arc::new(products),

@@ -7,7 +7,10 @@ pub mod load;
 use crate::state::AppState;
 use crate::tenancy::{Tenant, normalize_host};
 use app::blocks::{Block, BlockNode, PageType, validate_tree};
-use app::storefront::{NavLink, PageMeta, ShopView, StorefrontPage, UNKNOWN_HOST_HTML, render_page, render_shop_not_found};
+use app::storefront::{
+    NavLink, PageMeta, ShopView, StorefrontPage, UNKNOWN_HOST_HTML, render_page,
+    render_shop_not_found,
+};
 use app::theme::ThemeTokens;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -31,7 +34,12 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
     serve(&state, &headers, &uri, Route::Home).await
 }
 
-pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(slug): Path<String>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(slug): Path<String>,
+) -> Response {
     serve(&state, &headers, &uri, Route::Page(slug)).await
 }
 
@@ -39,7 +47,12 @@ pub async fn products(State(state): State<AppState>, headers: HeaderMap, uri: Ur
     serve(&state, &headers, &uri, Route::Products).await
 }
 
-pub async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(handle): Path<String>) -> Response {
+pub async fn product(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(handle): Path<String>,
+) -> Response {
     serve(&state, &headers, &uri, Route::Product(handle)).await
 }
 
@@ -53,7 +66,9 @@ pub async fn checkout(State(state): State<AppState>, headers: HeaderMap, uri: Ur
 
 /// Any other path: the shop's own 404 page, or the plain one for an unknown host.
 pub async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let Some((_, host)) = request_host(&headers) else { return unknown_host() };
+    let Some((_, host)) = request_host(&headers) else {
+        return unknown_host();
+    };
     match state.tenants.resolve(&state.db, &host).await {
         Ok(Some(tenant)) => {
             tracing::Span::current().record("shop_id", tenant.shop.id);
@@ -68,7 +83,9 @@ pub async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: U
 }
 
 async fn serve(state: &AppState, headers: &HeaderMap, uri: &Uri, route: Route) -> Response {
-    let Some((raw_host, host)) = request_host(headers) else { return unknown_host() };
+    let Some((raw_host, host)) = request_host(headers) else {
+        return unknown_host();
+    };
     let path = uri.path();
     if let Some(hit) = state.render_cache.get(&raw_host, path) {
         tracing::Span::current().record("shop_id", hit.shop_id);
@@ -84,21 +101,34 @@ async fn serve(state: &AppState, headers: &HeaderMap, uri: &Uri, route: Route) -
     match render(state, &tenant, headers, path, route).await {
         Ok(Rendered::Page { body, revision_id }) => {
             let body = Bytes::from(body);
-            let page = CachedPage { shop_id: tenant.shop.id, revision_id, body: body.clone() };
+            let page = CachedPage {
+                shop_id: tenant.shop.id,
+                revision_id,
+                body: body.clone(),
+            };
             state.render_cache.insert(generation, &raw_host, path, page);
             html(StatusCode::OK, body)
         }
-        Ok(Rendered::NotFound(shop)) => shop_not_found(state, &tenant, headers, shop, path),
+        Ok(Rendered::NotFound(shop)) => shop_not_found(state, &tenant, headers, *shop, path),
         Err(e) => server_error(e),
     }
 }
 
 enum Rendered {
-    Page { body: String, revision_id: Option<i64> },
-    NotFound(ShopView),
+    Page {
+        body: String,
+        revision_id: Option<i64>,
+    },
+    NotFound(Box<ShopView>),
 }
 
-async fn render(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &str, route: Route) -> Result<Rendered, DbErr> {
+async fn render(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    path: &str,
+    route: Route,
+) -> Result<Rendered, DbErr> {
     let db = &state.db;
     let shop_id = tenant.shop.id;
     let pages = load::live_pages(db, shop_id).await?;
@@ -107,13 +137,27 @@ async fn render(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &s
 
     // Which page's revision to show, the product for product pages, and the tree to fall
     // back to when the shop has not published a page of that type.
-    let (page, page_product, fallback): (Option<&page::Model>, Option<product::Model>, Option<BlockNode>) = match &route {
+    let (page, page_product, fallback): (
+        Option<&page::Model>,
+        Option<product::Model>,
+        Option<BlockNode>,
+    ) = match &route {
         Route::Home => (by_type(PageType::Home), None, None),
-        Route::Page(slug) => (pages.iter().find(|p| &p.slug == slug && p.page_type == PageType::Page.name()), None, None),
+        Route::Page(slug) => (
+            pages
+                .iter()
+                .find(|p| &p.slug == slug && p.page_type == PageType::Page.name()),
+            None,
+            None,
+        ),
         Route::Products => (
             by_type(PageType::ProductList),
             None,
-            Some(default_node("products", "product_grid", serde_json::json!({"title": "All products", "limit": 24}))),
+            Some(default_node(
+                "products",
+                "product_grid",
+                serde_json::json!({"title": "All products", "limit": 24}),
+            )),
         ),
         Route::Product(handle) => {
             let Some(product) = product::Entity::find()
@@ -122,12 +166,32 @@ async fn render(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &s
                 .one(db)
                 .await?
             else {
-                return Ok(Rendered::NotFound(shop));
+                return Ok(Rendered::NotFound(Box::new(shop)));
             };
-            (by_type(PageType::ProductDetail), Some(product), Some(default_node("product", "product_detail", serde_json::json!({}))))
+            (
+                by_type(PageType::ProductDetail),
+                Some(product),
+                Some(default_node(
+                    "product",
+                    "product_detail",
+                    serde_json::json!({}),
+                )),
+            )
         }
-        Route::Cart => (by_type(PageType::Cart), None, Some(default_node("cart", "cart_section", serde_json::json!({})))),
-        Route::Checkout => (by_type(PageType::Checkout), None, Some(default_node("checkout", "checkout_section", serde_json::json!({})))),
+        Route::Cart => (
+            by_type(PageType::Cart),
+            None,
+            Some(default_node("cart", "cart_section", serde_json::json!({}))),
+        ),
+        Route::Checkout => (
+            by_type(PageType::Checkout),
+            None,
+            Some(default_node(
+                "checkout",
+                "checkout_section",
+                serde_json::json!({}),
+            )),
+        ),
     };
 
     let live = match page {
@@ -137,7 +201,13 @@ async fn render(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &s
     let (blocks, revision_id, title, seo_title, seo_description) = match (live, fallback, &route) {
         (Some(live), _, _) => {
             let r = live.revision;
-            (live.blocks, Some(r.id), r.title, r.seo_title, r.seo_description)
+            (
+                live.blocks,
+                Some(r.id),
+                r.title,
+                r.seo_title,
+                r.seo_description,
+            )
         }
         (None, Some(node), _) => {
             let page_type = match route {
@@ -154,7 +224,7 @@ async fn render(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &s
             };
             (blocks, None, title.to_string(), None, None)
         }
-        (None, None, _) => return Ok(Rendered::NotFound(shop)),
+        (None, None, _) => return Ok(Rendered::NotFound(Box::new(shop))),
     };
 
     let (title, description) = match &page_product {
@@ -171,9 +241,25 @@ async fn render(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &s
             (title, seo_description.filter(|d| !d.is_empty()))
         }
     };
-    let context = load::block_context(db, shop_id, &blocks, page_product.as_ref().map(|p| p.handle.as_str())).await?;
-    let meta = PageMeta { title, description, canonical: canonical(state, tenant, headers, path), path: path.to_string() };
-    let body = render_page(StorefrontPage { shop, meta, blocks, context });
+    let context = load::block_context(
+        db,
+        shop_id,
+        &blocks,
+        page_product.as_ref().map(|p| p.handle.as_str()),
+    )
+    .await?;
+    let meta = PageMeta {
+        title,
+        description,
+        canonical: canonical(state, tenant, headers, path),
+        path: path.to_string(),
+    };
+    let body = render_page(StorefrontPage {
+        shop,
+        meta,
+        blocks,
+        context,
+    });
     Ok(Rendered::Page { body, revision_id })
 }
 
@@ -193,14 +279,23 @@ async fn shop_view(state: &AppState, tenant: &Tenant) -> Result<ShopView, DbErr>
 
 fn shop_view_from(tenant: &Tenant, pages: &[page::Model]) -> ShopView {
     let mut nav = vec![
-        NavLink { label: "Home".into(), href: "/".into() },
-        NavLink { label: "Shop".into(), href: "/products".into() },
+        NavLink {
+            label: "Home".into(),
+            href: "/".into(),
+        },
+        NavLink {
+            label: "Shop".into(),
+            href: "/products".into(),
+        },
     ];
     nav.extend(
         pages
             .iter()
             .filter(|p| p.page_type == PageType::Page.name())
-            .map(|p| NavLink { label: p.title.clone(), href: format!("/pages/{}", p.slug) }),
+            .map(|p| NavLink {
+                label: p.title.clone(),
+                href: format!("/pages/{}", p.slug),
+            }),
     );
     ShopView {
         name: tenant.shop.name.clone(),
@@ -221,7 +316,11 @@ fn canonical(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &str)
         .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
         .map(|p| format!(":{p}"))
         .unwrap_or_default();
-    format!("{}://{}{port}{path}", state.config.scheme(), tenant.primary_host)
+    format!(
+        "{}://{}{port}{path}",
+        state.config.scheme(),
+        tenant.primary_host
+    )
 }
 
 /// The Host header as sent (lower-cased, for cache keys) and normalised (for tenancy).
@@ -231,18 +330,30 @@ fn request_host(headers: &HeaderMap) -> Option<(String, String)> {
     Some((raw.to_ascii_lowercase(), host))
 }
 
-fn shop_not_found(state: &AppState, tenant: &Tenant, headers: &HeaderMap, shop: ShopView, path: &str) -> Response {
+fn shop_not_found(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    shop: ShopView,
+    path: &str,
+) -> Response {
     let meta = PageMeta {
         title: format!("Not found · {}", tenant.shop.name),
         description: None,
         canonical: canonical(state, tenant, headers, path),
         path: path.to_string(),
     };
-    html(StatusCode::NOT_FOUND, Bytes::from(render_shop_not_found(shop, meta)))
+    html(
+        StatusCode::NOT_FOUND,
+        Bytes::from(render_shop_not_found(shop, meta)),
+    )
 }
 
 fn unknown_host() -> Response {
-    html(StatusCode::NOT_FOUND, Bytes::from_static(UNKNOWN_HOST_HTML.as_bytes()))
+    html(
+        StatusCode::NOT_FOUND,
+        Bytes::from_static(UNKNOWN_HOST_HTML.as_bytes()),
+    )
 }
 
 fn server_error(e: DbErr) -> Response {
@@ -252,5 +363,13 @@ fn server_error(e: DbErr) -> Response {
 }
 
 fn html(status: StatusCode, body: Bytes) -> Response {
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], body).into_response()
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
 }

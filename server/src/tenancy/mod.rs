@@ -24,7 +24,9 @@ pub fn normalize_host(raw: &str) -> Option<String> {
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     let valid = !host.is_empty()
         && host.len() <= 253
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '[' | ']' | ':'));
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '[' | ']' | ':'));
     valid.then_some(host)
 }
 
@@ -59,10 +61,13 @@ pub async fn resolve_host(db: &DatabaseConnection, host: &str) -> Result<Option<
     Ok(Some(Tenant { shop, primary_host }))
 }
 
+/// When a host was looked up, and what it resolved to.
+type CachedTenant = (Instant, Option<Arc<Tenant>>);
+
 /// A short-lived in-memory map of host → tenant, so hot pages skip the lookup. Unknown hosts
 /// are remembered briefly too, so a flood of them does not reach the database.
 pub struct TenantCache {
-    entries: RwLock<HashMap<String, (Instant, Option<Arc<Tenant>>)>>,
+    entries: RwLock<HashMap<String, CachedTenant>>,
     ttl: Duration,
     negative_ttl: Duration,
     max_entries: usize,
@@ -70,13 +75,26 @@ pub struct TenantCache {
 
 impl TenantCache {
     pub fn new(ttl: Duration, negative_ttl: Duration) -> Self {
-        Self { entries: RwLock::new(HashMap::new()), ttl, negative_ttl, max_entries: 10_000 }
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            ttl,
+            negative_ttl,
+            max_entries: 10_000,
+        }
     }
 
     /// The tenant for `host` (already normalised), from memory or the database.
-    pub async fn resolve(&self, db: &DatabaseConnection, host: &str) -> Result<Option<Arc<Tenant>>, DbErr> {
+    pub async fn resolve(
+        &self,
+        db: &DatabaseConnection,
+        host: &str,
+    ) -> Result<Option<Arc<Tenant>>, DbErr> {
         if let Some((at, tenant)) = self.entries.read().expect("tenant cache lock").get(host) {
-            let ttl = if tenant.is_some() { self.ttl } else { self.negative_ttl };
+            let ttl = if tenant.is_some() {
+                self.ttl
+            } else {
+                self.negative_ttl
+            };
             if at.elapsed() < ttl {
                 return Ok(tenant.clone());
             }
@@ -105,9 +123,18 @@ mod tests {
 
     #[test]
     fn normalizes_hosts() {
-        assert_eq!(normalize_host("Demo.LocalHost:3000").as_deref(), Some("demo.localhost"));
-        assert_eq!(normalize_host("shop.example.com.").as_deref(), Some("shop.example.com"));
-        assert_eq!(normalize_host("shop.example.com.:443").as_deref(), Some("shop.example.com"));
+        assert_eq!(
+            normalize_host("Demo.LocalHost:3000").as_deref(),
+            Some("demo.localhost")
+        );
+        assert_eq!(
+            normalize_host("shop.example.com.").as_deref(),
+            Some("shop.example.com")
+        );
+        assert_eq!(
+            normalize_host("shop.example.com.:443").as_deref(),
+            Some("shop.example.com")
+        );
         assert_eq!(normalize_host("[::1]:3000").as_deref(), Some("[::1]"));
         assert_eq!(normalize_host("").as_deref(), None);
         assert_eq!(normalize_host("evil.com/x").as_deref(), None);

@@ -23,20 +23,34 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let db_path = std::env::temp_dir().join(format!("vitrine-test-{}.db", uuid::Uuid::new_v4()));
+        let db_path =
+            std::env::temp_dir().join(format!("vitrine-test-{}.db", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}?mode=rwc", db_path.display());
         let mut config = Config::for_tests(&url);
         configure(&mut config);
-        let db = server::db::connect_and_migrate(&url).await.expect("database");
+        let db = server::db::connect_and_migrate(&url)
+            .await
+            .expect("database");
         let state = AppState::new(db.clone(), config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let router = server::http::router(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
         });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { state, db, base, client, db_path }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            state,
+            db,
+            base,
+            client,
+            db_path,
+        }
     }
 
     /// GET `path` as if sent to `host`.
@@ -67,7 +81,8 @@ impl TestApp {
         .insert(&self.db)
         .await
         .expect("shop");
-        self.add_domain(shop.id, &format!("{handle}.localhost"), true, true).await;
+        self.add_domain(shop.id, &format!("{handle}.localhost"), true, true)
+            .await;
         shop.id
     }
 
@@ -107,9 +122,18 @@ impl TestApp {
     }
 
     /// Publishes blocks given as JSON through the real publish service.
-    pub async fn publish(&self, shop_id: i64, page_id: i64, blocks: serde_json::Value) -> server::publish::Published {
+    pub async fn publish(
+        &self,
+        shop_id: i64,
+        page_id: i64,
+        blocks: serde_json::Value,
+    ) -> server::publish::Published {
         let nodes: Vec<BlockNode> = serde_json::from_value(blocks).expect("blocks json");
-        self.state.publisher().publish(shop_id, page_id, &nodes, None).await.expect("publish")
+        self.state
+            .publisher()
+            .publish(shop_id, page_id, &nodes, None)
+            .await
+            .expect("publish")
     }
 }
 
