@@ -3,6 +3,7 @@
 use crate::config::{Config, Environment};
 use crate::state::AppState;
 use crate::{db, http, seed};
+use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -74,6 +75,13 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let state = AppState::new(db, config);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let port = listener.local_addr()?.port();
+    // Without TCP_NODELAY a response written in two parts (headers, then a streamed file)
+    // waits ~40 ms for the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     tracing::info!(%addr, "listening");
     println!(
         "Vitrine is serving on http://{addr}  (sample shop: http://localhost:{port} and http://demo.localhost:{port})"

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::storefront::cache::RenderCache;
+use crate::storefront::load::RevisionCache;
 use crate::tenancy::TenantCache;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub render_cache: Arc<RenderCache>,
+    pub revisions: Arc<RevisionCache>,
     pub tenants: Arc<TenantCache>,
     pub leptos_options: LeptosOptions,
 }
@@ -29,6 +31,7 @@ impl AppState {
         Self {
             db,
             render_cache: Arc::new(RenderCache::new(config.render_cache, 10_000)),
+            revisions: Arc::new(RevisionCache::new(2_000)),
             tenants: Arc::new(TenantCache::new(
                 Duration::from_secs(30),
                 Duration::from_secs(5),

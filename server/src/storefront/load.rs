@@ -9,12 +9,44 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// A live page with its revision's blocks.
 pub struct LivePage {
     pub revision: published_page::Model,
     pub blocks: Vec<Block>,
+}
+
+/// Published revisions by id. Revisions are immutable, so an entry can never be stale; this
+/// saves two queries and the JSON decoding of every block on each uncached render.
+pub struct RevisionCache {
+    entries: RwLock<HashMap<i64, Arc<LivePage>>>,
+    max_entries: usize,
+}
+
+impl RevisionCache {
+    pub fn new(max_entries: usize) -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            max_entries,
+        }
+    }
+
+    fn get(&self, revision_id: i64) -> Option<Arc<LivePage>> {
+        self.entries
+            .read()
+            .expect("revision cache lock")
+            .get(&revision_id)
+            .cloned()
+    }
+
+    fn insert(&self, page: Arc<LivePage>) {
+        let mut entries = self.entries.write().expect("revision cache lock");
+        if entries.len() >= self.max_entries {
+            entries.clear();
+        }
+        entries.insert(page.revision.id, page);
+    }
 }
 
 /// The shop's published pages (those with a live revision), in creation order.
@@ -30,11 +62,19 @@ pub async fn live_pages(db: &DatabaseConnection, shop_id: i64) -> Result<Vec<pag
 /// The live revision of `page` with its blocks.
 pub async fn live_content(
     db: &DatabaseConnection,
+    revisions: &RevisionCache,
     page: &page::Model,
-) -> Result<Option<LivePage>, DbErr> {
+) -> Result<Option<Arc<LivePage>>, DbErr> {
     let Some(revision_id) = page.live_revision_id else {
         return Ok(None);
     };
+    if let Some(hit) = revisions.get(revision_id) {
+        // Keyed by id alone, so check the tenant: another shop's revision is never shown.
+        return Ok(
+            (hit.revision.shop_id == page.shop_id && hit.revision.page_id == page.id)
+                .then_some(hit),
+        );
+    }
     let Some(revision) = published_page::Entity::find_by_id(revision_id)
         .filter(published_page::Column::ShopId.eq(page.shop_id))
         .one(db)
@@ -43,7 +83,9 @@ pub async fn live_content(
         return Ok(None);
     };
     let blocks = store::load_revision(db, revision.id).await?;
-    Ok(Some(LivePage { revision, blocks }))
+    let live = Arc::new(LivePage { revision, blocks });
+    revisions.insert(live.clone());
+    Ok(Some(live))
 }
 
 /// Loads the products the blocks need: cards for product grids, details for product detail
@@ -69,27 +111,31 @@ pub async fn block_context(
 
     let mut listed: Vec<product::Model> = Vec::new();
     if !grids.is_empty() {
+        // One extra, in case the page's own product is among them and gets left out.
         let limit = grids
             .iter()
             .map(|g| g.limit.clamp(1, 24) as u64)
             .max()
-            .unwrap_or(8);
-        listed = product::Entity::find()
-            .filter(product::Column::ShopId.eq(shop_id))
-            .order_by_asc(product::Column::Position)
-            .order_by_asc(product::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?;
-        if grids.iter().any(|g| g.source == "featured") {
-            let have: HashSet<i64> = listed.iter().map(|p| p.id).collect();
-            let featured = product::Entity::find()
-                .filter(product::Column::ShopId.eq(shop_id))
-                .filter(product::Column::Featured.eq(true))
-                .order_by_asc(product::Column::Position)
+            .unwrap_or(8)
+            + 1;
+        let wants_all = grids.iter().any(|g| g.source != "featured");
+        let wants_featured = grids.iter().any(|g| g.source == "featured");
+        let listing = |featured_only: bool| {
+            let mut q = product::Entity::find().filter(product::Column::ShopId.eq(shop_id));
+            if featured_only {
+                q = q.filter(product::Column::Featured.eq(true));
+            }
+            q.order_by_asc(product::Column::Position)
+                .order_by_asc(product::Column::Id)
                 .limit(limit)
-                .all(db)
-                .await?;
+        };
+        if wants_all {
+            listed = listing(false).all(db).await?;
+        }
+        // The first `limit` products may not hold `limit` featured ones: ask for those too.
+        if wants_featured && listed.iter().filter(|p| p.featured).count() < limit as usize {
+            let have: HashSet<i64> = listed.iter().map(|p| p.id).collect();
+            let featured = listing(true).all(db).await?;
             listed.extend(featured.into_iter().filter(|p| !have.contains(&p.id)));
             listed.sort_by_key(|p| (p.position, p.id));
         }

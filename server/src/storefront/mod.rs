@@ -195,18 +195,18 @@ async fn render(
     };
 
     let live = match page {
-        Some(p) => load::live_content(db, p).await?,
+        Some(p) => load::live_content(db, &state.revisions, p).await?,
         None => None,
     };
     let (blocks, revision_id, title, seo_title, seo_description) = match (live, fallback, &route) {
         (Some(live), _, _) => {
-            let r = live.revision;
+            let r = &live.revision;
             (
-                live.blocks,
+                live.blocks.clone(),
                 Some(r.id),
-                r.title,
-                r.seo_title,
-                r.seo_description,
+                r.title.clone(),
+                r.seo_title.clone(),
+                r.seo_description.clone(),
             )
         }
         (None, Some(node), _) => {
