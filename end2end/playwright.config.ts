@@ -2,8 +2,9 @@ import { defineConfig } from '@playwright/test';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { port, shopURL } from './env';
+
 // The tests run against a freshly seeded server on its own port and database.
-const port = Number(process.env.E2E_PORT ?? 3107);
 const dbFile = path.join(os.tmpdir(), `vitrine-e2e-${process.pid}.db`);
 const root = path.resolve(__dirname, '..');
 
@@ -14,7 +15,7 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: {
-    baseURL: `http://demo.localhost:${port}`,
+    baseURL: shopURL,
     trace: 'off',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -1,11 +1,16 @@
 //! SeaORM entities, one file per table. Every tenant-owned row carries `shop_id`; queries
 //! are always scoped by it.
 
+pub mod draft_snapshot;
+pub mod draft_update;
+pub mod membership;
 pub mod page;
 pub mod prelude;
 pub mod product;
 pub mod product_variant;
 pub mod published_block;
 pub mod published_page;
+pub mod session;
 pub mod shop;
 pub mod shop_domain;
+pub mod user;

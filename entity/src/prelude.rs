@@ -1,7 +1,12 @@
+pub use super::draft_snapshot::Entity as DraftSnapshot;
+pub use super::draft_update::Entity as DraftUpdate;
+pub use super::membership::Entity as Membership;
 pub use super::page::Entity as Page;
 pub use super::product::Entity as Product;
 pub use super::product_variant::Entity as ProductVariant;
 pub use super::published_block::Entity as PublishedBlock;
 pub use super::published_page::Entity as PublishedPage;
+pub use super::session::Entity as Session;
 pub use super::shop::Entity as Shop;
 pub use super::shop_domain::Entity as ShopDomain;
+pub use super::user::Entity as User;

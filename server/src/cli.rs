@@ -5,6 +5,7 @@ use crate::state::AppState;
 use crate::{db, http, seed};
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -26,11 +27,37 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage editor accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Load data into the database.
     Seed {
         /// The sample shop "Harbor & Pine" with pages and products (skipped if present).
         #[arg(long)]
         sample: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (or reset the password of an existing one) with a role in a shop.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// At least 8 characters.
+        #[arg(long)]
+        password: String,
+        /// The shop's handle.
+        #[arg(long)]
+        shop: String,
+        /// owner, editor or viewer.
+        #[arg(long, default_value = "editor")]
+        role: String,
+        /// Display name (defaults to the email).
+        #[arg(long, default_value = "")]
+        name: String,
     },
 }
 
@@ -64,6 +91,34 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let report = seed::sample(&state).await?;
             println!("{report}");
         }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    password,
+                    shop,
+                    role,
+                    name,
+                },
+        } => {
+            let db = db::connect_and_migrate(&config.database_url).await?;
+            let role =
+                crate::auth::Role::parse(&role).ok_or("role must be owner, editor or viewer")?;
+            let shop = entity::shop::Entity::find()
+                .filter(entity::shop::Column::Handle.eq(shop.as_str()))
+                .one(&db)
+                .await?
+                .ok_or_else(|| format!("no shop with handle `{shop}`"))?;
+            let user =
+                crate::auth::upsert_user_with_role(&db, &email, &password, &name, shop.id, role)
+                    .await?;
+            println!(
+                "user {} is {} of {}",
+                user.email,
+                role.as_str(),
+                shop.handle
+            );
+        }
         Command::Serve => serve(config).await?,
     }
     Ok(())
@@ -73,6 +128,8 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let db = db::connect_and_migrate(&config.database_url).await?;
     let addr = config.addr;
     let state = AppState::new(db, config);
+    state.hub.spawn_sweeper();
+    let hub = state.hub.clone();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let port = listener.local_addr()?.port();
     // Without TCP_NODELAY a response written in two parts (headers, then a streamed file)
@@ -86,8 +143,13 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "Vitrine is serving on http://{addr}  (sample shop: http://localhost:{port} and http://demo.localhost:{port})"
     );
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Close collaborators' sockets so the server can stop; drafts are already stored.
+            hub.shutdown().await;
+        })
         .await?;
     tracing::info!("shut down");
     Ok(())

@@ -10,6 +10,20 @@ use serde_json::json;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    #[error("log in first")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("too many attempts; try again in {0} seconds")]
+    TooManyRequests(u64),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the page has validation errors")]
+    Invalid(Vec<app::blocks::ValidationError>),
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("database error: {0}")]
@@ -22,6 +36,12 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -30,6 +50,13 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::TooManyRequests(_) => "rate_limited",
+            AppError::Conflict(_) => "conflict",
+            AppError::Invalid(_) => "invalid",
+            AppError::Unavailable(_) => "unavailable",
             AppError::BadRequest(_) => "bad_request",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
@@ -47,7 +74,18 @@ impl IntoResponse for AppError {
         };
         // The request id is filled in by the request-id layer's span; the header carries it too.
         let request_id = crate::http::current_request_id().unwrap_or_default();
-        (status, Json(json!({ "error": { "code": self.code(), "message": message, "request_id": request_id } })))
-            .into_response()
+        let mut body = json!({ "error": { "code": self.code(), "message": message, "request_id": request_id } });
+        if let AppError::Invalid(errors) = &self {
+            body["errors"] = json!(errors);
+        }
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::TooManyRequests(seconds) = self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
     }
 }

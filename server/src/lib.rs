@@ -2,7 +2,10 @@
 //! service, the sample seed and the CLI. `http::router` builds the whole axum app, so tests
 //! drive exactly what production serves.
 
+pub mod api;
+pub mod auth;
 pub mod cli;
+pub mod collab;
 pub mod config;
 pub mod db;
 pub mod error;

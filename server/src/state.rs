@@ -1,5 +1,7 @@
 //! Shared server state handed to every handler.
 
+use crate::auth::rate_limit::LoginLimiter;
+use crate::collab::{Hub, Limits};
 use crate::config::Config;
 use crate::storefront::cache::RenderCache;
 use crate::storefront::load::RevisionCache;
@@ -17,11 +19,18 @@ pub struct AppState {
     pub render_cache: Arc<RenderCache>,
     pub revisions: Arc<RevisionCache>,
     pub tenants: Arc<TenantCache>,
+    pub hub: Arc<Hub>,
+    pub login_limiter: Arc<LoginLimiter>,
     pub leptos_options: LeptosOptions,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        Self::with_limits(db, config, Limits::default())
+    }
+
+    /// State with explicit collaboration limits (tests use small ones).
+    pub fn with_limits(db: DatabaseConnection, config: Config, limits: Limits) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name("vitrine")
             .site_root(config.site_root.to_string_lossy().to_string())
@@ -29,13 +38,16 @@ impl AppState {
             .site_addr(config.addr)
             .build();
         Self {
-            db,
+            db: db.clone(),
             render_cache: Arc::new(RenderCache::new(config.render_cache, 10_000)),
             revisions: Arc::new(RevisionCache::new(2_000)),
             tenants: Arc::new(TenantCache::new(
                 Duration::from_secs(30),
                 Duration::from_secs(5),
             )),
+            hub: Hub::new(db.clone(), limits),
+            // 10 failures per client address and 5 per email in 15 minutes.
+            login_limiter: Arc::new(LoginLimiter::new(Duration::from_secs(15 * 60), 10, 5)),
             config: Arc::new(config),
             leptos_options,
         }

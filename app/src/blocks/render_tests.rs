@@ -12,15 +12,26 @@ const SHORT_EVIL: &str = "<script>alert(1)</script>";
 fn render(block: Block) -> String {
     let owner = Owner::new();
     let ctx = BlockContext {
-        products: Arc::new(vec![ProductCard {
-            handle: "mug".into(),
-            title: EVIL.into(),
-            image: Some("/m.svg".into()),
-            price: 1250,
-            currency: "EUR".into(),
-            featured: true,
-            available: true,
-        }]),
+        products: Arc::new(vec![
+            ProductCard {
+                handle: "mug".into(),
+                title: EVIL.into(),
+                image: Some("/m.svg".into()),
+                price: 1250,
+                currency: "EUR".into(),
+                featured: true,
+                available: true,
+            },
+            ProductCard {
+                handle: "bowl".into(),
+                title: EVIL.into(),
+                image: Some("/b.svg".into()),
+                price: 3900,
+                currency: "EUR".into(),
+                featured: true,
+                available: false,
+            },
+        ]),
         details: Arc::new(HashMap::from([(
             "mug".to_string(),
             ProductDetail {
@@ -136,7 +147,13 @@ fn blocks_render_their_props() {
     let html = render(hostile_block(BlockType::Gallery));
     assert!(html.contains(r#"src="/img/g1.svg""#));
     let html = render(hostile_block(BlockType::ProductGrid));
-    assert!(html.contains(r#"href="/products/mug""#) && html.contains("€12.50"));
+    // The page's own product (`mug`) is left out of grids on its page.
+    assert!(
+        html.contains(r#"href="/products/bowl""#)
+            && html.contains("€39.00")
+            && html.contains("Sold out")
+    );
+    assert!(!html.contains(r#"href="/products/mug""#));
     let html = render(hostile_block(BlockType::ProductDetail));
     assert!(html.contains(r#"action="/api/cart""#) && html.contains(r#"name="variant" value="7""#));
     let html = render(hostile_block(BlockType::Columns));

@@ -1,6 +1,7 @@
 //! The axum router: storefront, admin, health, static files, and the layers around them
 //! (request ids, tracing).
 
+use crate::auth::session_store::DbSessionStore;
 use crate::state::AppState;
 use crate::storefront;
 use axum::Router;
@@ -16,6 +17,8 @@ use tower_http::request_id::{
 };
 use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
 tokio::task_local! {
@@ -36,6 +39,23 @@ pub fn router(state: AppState) -> Router {
         .fallback(axum::routing::any(storefront::not_found).with_state(state.clone()));
     let x_request_id = HeaderName::from_static("x-request-id");
 
+    // Sessions only where editors work: the storefront stays cookie-free and cacheable.
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("vitrine_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(!state.config.is_dev())
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)))
+        // Every request with a session extends it, so expiry means inactivity.
+        .with_always_save(true);
+    let editor_routes = Router::new()
+        .nest("/api/v1", crate::api::router())
+        .leptos_routes(&state, admin_routes, {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .layer(sessions);
+
     Router::new()
         .route("/healthz", get(healthz))
         .route("/", get(storefront::home))
@@ -44,10 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{handle}", get(storefront::product))
         .route("/cart", get(storefront::cart))
         .route("/checkout", get(storefront::checkout))
-        .leptos_routes(&state, admin_routes, {
-            let options = leptos_options.clone();
-            move || app::shell(options.clone())
-        })
+        .merge(editor_routes)
         .fallback_service(site)
         .layer(
             ServiceBuilder::new()

@@ -12,6 +12,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 pub const SAMPLE_HANDLE: &str = "demo";
+/// The development login the sample seed creates (printed by `vitrine seed --sample`).
+pub const SAMPLE_EDITOR_EMAIL: &str = "editor@harborandpine.example";
+pub const SAMPLE_EDITOR_PASSWORD: &str = "vitrine-demo";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -19,6 +22,8 @@ pub enum SeedError {
     Db(#[from] DbErr),
     #[error("publishing sample page `{0}` failed: {1}")]
     Publish(String, String),
+    #[error("creating the sample editor failed: {0}")]
+    Editor(String),
 }
 
 /// Creates the sample shop unless it exists; returns what to tell the user.
@@ -61,6 +66,16 @@ pub async fn sample(state: &AppState) -> Result<String, SeedError> {
             .await
             .map_err(|e| SeedError::Publish(slug.into(), format!("{e:?}")))?;
     }
+    crate::auth::upsert_user_with_role(
+        &state.db,
+        SAMPLE_EDITOR_EMAIL,
+        SAMPLE_EDITOR_PASSWORD,
+        "Demo Editor",
+        shop_id,
+        crate::auth::Role::Owner,
+    )
+    .await
+    .map_err(|e| SeedError::Editor(e.to_string()))?;
     state.tenants.invalidate_shop(shop_id);
     Ok(format!("sample shop \"Harbor & Pine\" created\n{urls}"))
 }

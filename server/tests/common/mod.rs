@@ -36,7 +36,8 @@ impl TestApp {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let router = server::http::router(state.clone());
+        let router = server::http::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
         });
@@ -148,4 +149,78 @@ impl Drop for TestApp {
 /// A hero block with the given heading.
 pub fn hero(id: &str, heading: &str) -> serde_json::Value {
     serde_json::json!({"id": id, "type": "hero", "props": {"heading": heading}})
+}
+
+/// Logs in over the API and returns the session cookie (`name=value`).
+pub async fn login(app: &TestApp, email: &str, password: &str) -> String {
+    let res = app
+        .client
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(res.status(), 200, "login as {email}");
+    session_cookie(&res).expect("session cookie")
+}
+
+/// The `vitrine_session=…` pair from a response's Set-Cookie, if any.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("vitrine_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// A shop with a page and users of each role; returns (shop_id, page_id).
+pub async fn shop_with_members(app: &TestApp, handle: &str) -> (i64, i64) {
+    use server::auth::{Role, upsert_user_with_role};
+    let shop = app.create_shop(handle, handle).await;
+    let page = app.create_page(shop, "home", "Home", "home").await;
+    app.publish(shop, page, serde_json::json!([hero("h", "Live heading")]))
+        .await;
+    for (who, role) in [
+        ("owner", Role::Owner),
+        ("editor", Role::Editor),
+        ("viewer", Role::Viewer),
+    ] {
+        upsert_user_with_role(
+            &app.db,
+            &format!("{who}@{handle}.example"),
+            "password-123",
+            who,
+            shop,
+            role,
+        )
+        .await
+        .expect("user");
+    }
+    (shop, page)
+}
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the collaboration socket of a page with a session cookie.
+pub async fn ws_connect(
+    app: &TestApp,
+    page_id: i64,
+    cookie: Option<&str>,
+) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!(
+        "{}/api/v1/pages/{page_id}/collab",
+        app.base.replace("http://", "ws://")
+    );
+    let mut request = url.into_client_request().expect("request");
+    if let Some(cookie) = cookie {
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().expect("cookie header"));
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
 }

@@ -1,0 +1,51 @@
+//! The JSON API under `/api/v1` (DESIGN.md §7). Every route runs behind the session layer and
+//! the Origin check; errors are `{error:{code,message,request_id}}`.
+
+pub mod pages;
+pub mod session;
+
+use crate::auth::{self, Role, role_in};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use entity::page;
+use sea_orm::DatabaseConnection;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/session",
+            post(session::login)
+                .delete(session::logout)
+                .get(session::me),
+        )
+        .route("/shops/{shop}/pages", get(pages::list).post(pages::create))
+        .route("/pages/{id}/draft", get(pages::draft))
+        .route("/pages/{id}/publish", post(pages::publish))
+        .route("/pages/{id}/collab", get(crate::collab::ws::collab))
+        .layer(axum::middleware::from_fn(auth::check_origin))
+}
+
+/// A page the user may act on with at least `min` role. Pages of shops the user is not a
+/// member of answer 404, exactly like pages that do not exist.
+pub async fn page_for(
+    db: &DatabaseConnection,
+    user_id: i64,
+    page_id: i64,
+    min: Role,
+) -> Result<(page::Model, Role), AppError> {
+    let page = crate::collab::find_page(db, page_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let role = role_in(db, user_id, page.shop_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if role < min {
+        return Err(AppError::Forbidden(format!(
+            "needs the {} role",
+            min.as_str()
+        )));
+    }
+    Ok((page, role))
+}

@@ -1,0 +1,237 @@
+//! Editors: accounts, roles per shop, login sessions, login rate limits and the Origin check
+//! that keeps other sites from driving an editor's session.
+
+pub mod password;
+pub mod rate_limit;
+pub mod session_store;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::{Method, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use entity::{membership, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
+use tower_sessions::Session;
+
+/// Session key holding the logged-in user's id.
+pub const USER_ID_KEY: &str = "user_id";
+
+/// A member's role in a shop, weakest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Viewer,
+    Editor,
+    Owner,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "editor" => Some(Role::Editor),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// Editors and owners change drafts; viewers only look.
+    pub fn can_edit(self) -> bool {
+        self >= Role::Editor
+    }
+}
+
+/// The logged-in user of a request; rejects with 401 when there is none.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: user::Model,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Unauthorized)?;
+        let user_id: Option<i64> = session
+            .get(USER_ID_KEY)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let user_id = user_id.ok_or(AppError::Unauthorized)?;
+        let user = user::Entity::find_by_id(user_id)
+            .one(&state.db)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(CurrentUser { user, session })
+    }
+}
+
+/// The user's role in a shop, if a member.
+pub async fn role_in(
+    db: &DatabaseConnection,
+    user_id: i64,
+    shop_id: i64,
+) -> Result<Option<Role>, DbErr> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::ShopId.eq(shop_id))
+        .one(db)
+        .await?
+        .and_then(|m| Role::parse(&m.role)))
+}
+
+/// Creates a user (or updates the password of an existing one) and sets the role in a shop.
+pub async fn upsert_user_with_role(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    name: &str,
+    shop_id: i64,
+    role: Role,
+) -> Result<user::Model, AppError> {
+    let email = normalize_email(email)
+        .ok_or_else(|| AppError::BadRequest("not an email address".into()))?;
+    if password.chars().count() < 8 {
+        return Err(AppError::BadRequest(
+            "passwords have at least 8 characters".into(),
+        ));
+    }
+    let hash = password::hash(password).await?;
+    let now = Utc::now();
+    let user = match user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(db)
+        .await?
+    {
+        Some(existing) => {
+            let mut active: user::ActiveModel = existing.into();
+            active.password_hash = Set(hash);
+            active.update(db).await?
+        }
+        None => {
+            user::ActiveModel {
+                email: Set(email.clone()),
+                name: Set(if name.is_empty() {
+                    email.clone()
+                } else {
+                    name.to_string()
+                }),
+                password_hash: Set(hash),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    match membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .filter(membership::Column::ShopId.eq(shop_id))
+        .one(db)
+        .await?
+    {
+        Some(m) => {
+            let mut active: membership::ActiveModel = m.into();
+            active.role = Set(role.as_str().to_string());
+            active.update(db).await?;
+        }
+        None => {
+            membership::ActiveModel {
+                user_id: Set(user.id),
+                shop_id: Set(shop_id),
+                role: Set(role.as_str().to_string()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(user)
+}
+
+/// Lower-cased and trimmed; `None` unless it looks like `local@domain`.
+pub fn normalize_email(email: &str) -> Option<String> {
+    let email = email.trim().to_lowercase();
+    let (local, domain) = email.split_once('@')?;
+    (!local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && email.len() <= 254
+        && !email.contains(char::is_whitespace))
+    .then_some(email)
+}
+
+/// Refuses state-changing requests (and WebSocket upgrades) whose `Origin` is another site.
+/// Requests without `Origin` (curl, server-to-server) pass; browsers always send it on
+/// cross-origin POSTs and WebSocket handshakes.
+pub async fn check_origin(req: Request, next: Next) -> Response {
+    let mutating = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let upgrade = req.headers().contains_key(axum::http::header::UPGRADE);
+    if (mutating || upgrade) && !same_origin(&req) {
+        return AppError::Forbidden("cross-site request refused".into()).into_response();
+    }
+    next.run(req).await
+}
+
+fn same_origin(req: &Request) -> bool {
+    let headers = req.headers();
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        // Browsers that send Fetch Metadata tell us directly.
+        return headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v != "cross-site");
+    };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let origin = origin.to_str().unwrap_or_default();
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_order_and_emails_normalise() {
+        assert!(Role::Owner.can_edit() && Role::Editor.can_edit() && !Role::Viewer.can_edit());
+        assert_eq!(
+            normalize_email(" Ed@Example.COM ").as_deref(),
+            Some("ed@example.com")
+        );
+        for bad in [
+            "",
+            "ed",
+            "@example.com",
+            "ed@localhost",
+            "ed@.com",
+            "a b@c.d",
+        ] {
+            assert_eq!(normalize_email(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The draft document (DESIGN.md §3) ↔ JSON. Roots: `page` (Y.Map of page fields) and
+//! `blocks` (Y.Array of block maps: `id`, `type`, `props` (Y.Map), `children` (Y.Array)).
+//! Text props are `Y.Text` (formatting as `bold` / `italic` / `link` attributes); reading turns
+//! them into Yjs deltas, which the block validator accepts for every text kind.
+
+use app::blocks::{Block, BlockNode, BlockProps, FieldKind, RichText};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use yrs::types::text::{Diff, YChange};
+use yrs::{
+    Any, Array, ArrayPrelim, ArrayRef, Doc, Map as YMap, MapPrelim, MapRef, Out, ReadTxn, Text,
+    TextPrelim, Transact, TransactionMut,
+};
+
+pub const PAGE_ROOT: &str = "page";
+pub const BLOCKS_ROOT: &str = "blocks";
+
+/// The draft read as JSON: page fields and raw block nodes.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct DraftJson {
+    pub page: Map<String, Value>,
+    pub blocks: Vec<Value>,
+}
+
+impl DraftJson {
+    /// The blocks as nodes for validation; a block map that is not even node-shaped (no string
+    /// `id`/`type`) becomes a node with what could be read, so validation reports it.
+    pub fn nodes(&self) -> Vec<BlockNode> {
+        self.blocks.iter().map(node_from_value).collect()
+    }
+}
+
+fn node_from_value(v: &Value) -> BlockNode {
+    let obj = v.as_object();
+    let text = |k: &str| {
+        obj.and_then(|o| o.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    BlockNode {
+        id: text("id"),
+        block_type: text("type"),
+        props: obj
+            .and_then(|o| o.get("props"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        children: obj
+            .and_then(|o| o.get("children"))
+            .and_then(Value::as_array)
+            .map(|c| c.iter().map(node_from_value).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// Reads the draft.
+pub fn read_draft(doc: &Doc) -> DraftJson {
+    let page = doc.get_or_insert_map(PAGE_ROOT);
+    let blocks = doc.get_or_insert_array(BLOCKS_ROOT);
+    let txn = doc.transact();
+    let page = match out_to_json(&txn, Out::YMap(page)) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let blocks = match out_to_json(&txn, Out::YArray(blocks)) {
+        Value::Array(a) => a,
+        _ => Vec::new(),
+    };
+    DraftJson { page, blocks }
+}
+
+fn out_to_json<T: ReadTxn>(txn: &T, v: Out) -> Value {
+    match v {
+        Out::Any(a) => serde_json::to_value(&a).unwrap_or(Value::Null),
+        Out::YMap(m) => Value::Object(
+            m.iter(txn)
+                .map(|(k, v)| (k.to_string(), out_to_json(txn, v)))
+                .collect(),
+        ),
+        Out::YArray(a) => Value::Array(a.iter(txn).map(|v| out_to_json(txn, v)).collect()),
+        Out::YText(t) => {
+            let diff: Vec<Diff<YChange>> = t.diff(txn, YChange::identity);
+            Value::Array(
+                diff.into_iter()
+                    .map(|d| {
+                        let mut op = Map::new();
+                        op.insert("insert".into(), out_to_json(txn, d.insert));
+                        if let Some(attrs) = d.attributes {
+                            let attrs: Map<String, Value> = attrs
+                                .iter()
+                                .map(|(k, v)| {
+                                    (
+                                        k.to_string(),
+                                        serde_json::to_value(v).unwrap_or(Value::Null),
+                                    )
+                                })
+                                .collect();
+                            op.insert("attributes".into(), Value::Object(attrs));
+                        }
+                        Value::Object(op)
+                    })
+                    .collect(),
+            )
+        }
+        other => Value::String(other.to_string(txn)),
+    }
+}
+
+/// Page fields written into a new draft.
+pub struct PageFields<'a> {
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub seo_title: Option<&'a str>,
+    pub seo_description: Option<&'a str>,
+}
+
+/// Fills an empty document with a page and its typed blocks (seeding a draft from the live
+/// revision). Text props become `Y.Text` so editors can type into them together.
+pub fn seed_doc(doc: &Doc, fields: &PageFields, blocks: &[Block]) {
+    let page = doc.get_or_insert_map(PAGE_ROOT);
+    let root = doc.get_or_insert_array(BLOCKS_ROOT);
+    let mut txn = doc.transact_mut();
+    page.insert(&mut txn, "title", fields.title);
+    page.insert(&mut txn, "slug", fields.slug);
+    if let Some(t) = fields.seo_title {
+        page.insert(&mut txn, "seo_title", t);
+    }
+    if let Some(d) = fields.seo_description {
+        page.insert(&mut txn, "seo_description", d);
+    }
+    for block in blocks {
+        push_block(&mut txn, &root, block);
+    }
+}
+
+/// Appends one typed block (and its children) to a Y.Array.
+pub fn push_block(txn: &mut TransactionMut, array: &ArrayRef, block: &Block) {
+    let map = array.push_back(
+        txn,
+        MapPrelim::from([
+            ("id", Any::from(block.id.as_str())),
+            ("type", Any::from(block.block_type().name())),
+        ]),
+    );
+    write_props(txn, &map, &block.props);
+    let children = map.insert(txn, "children", ArrayPrelim::default());
+    for child in &block.children {
+        push_block(txn, &children, child);
+    }
+}
+
+fn write_props(txn: &mut TransactionMut, block: &MapRef, props: &BlockProps) {
+    let fields = props.block_type().fields();
+    let values = props.props_json();
+    let target = block.insert(txn, "props", MapPrelim::default());
+    let Value::Object(values) = values else {
+        return;
+    };
+    for (name, value) in values {
+        let kind = fields.iter().find(|f| f.name == name).map(|f| f.kind);
+        match kind {
+            Some(FieldKind::Text | FieldKind::LongText | FieldKind::RichText) => {
+                let text = target.insert(txn, name.as_str(), TextPrelim::new(""));
+                let rich = RichText::from_value(&value).unwrap_or_default();
+                let mut at = 0u32;
+                for run in rich.0 {
+                    let mut attrs: HashMap<Arc<str>, Any> = HashMap::new();
+                    if run.bold {
+                        attrs.insert("bold".into(), Any::Bool(true));
+                    }
+                    if run.italic {
+                        attrs.insert("italic".into(), Any::Bool(true));
+                    }
+                    if let Some(link) = run.link {
+                        attrs.insert("link".into(), Any::from(link));
+                    }
+                    if attrs.is_empty() {
+                        text.insert(txn, at, &run.text);
+                    } else {
+                        text.insert_with_attributes(txn, at, &run.text, attrs);
+                    }
+                    at = text.len(txn);
+                }
+            }
+            _ => {
+                let any: Any = serde_json::from_value(value).unwrap_or(Any::Null);
+                target.insert(txn, name.as_str(), any);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::blocks::{PageType, validate_tree};
+    use serde_json::json;
+
+    #[test]
+    fn a_typed_tree_survives_the_round_trip_through_a_doc() {
+        let nodes: Vec<BlockNode> = serde_json::from_value(json!([
+            {"id": "h", "type": "hero", "props": {"heading": "Hello", "cta_url": "/x", "cta_label": "Go"}},
+            {"id": "c", "type": "columns", "props": {"columns": 3}, "children": [
+                {"id": "r", "type": "rich_text", "props": {"body": [
+                    {"insert": "plain "}, {"insert": "bold", "attributes": {"bold": true}},
+                    {"insert": " link", "attributes": {"link": "/about", "italic": true}}
+                ]}},
+                {"id": "g", "type": "gallery", "props": {"images": [{"src": "/a.svg", "alt": "A"}]}}
+            ]}
+        ]))
+        .unwrap();
+        let typed = validate_tree(PageType::Page, &nodes).unwrap();
+        let doc = Doc::new();
+        seed_doc(
+            &doc,
+            &PageFields {
+                title: "T",
+                slug: "t",
+                seo_title: None,
+                seo_description: Some("D"),
+            },
+            &typed,
+        );
+        let draft = read_draft(&doc);
+        assert_eq!(draft.page["title"], "T");
+        assert_eq!(draft.page["seo_description"], "D");
+        let back = validate_tree(PageType::Page, &draft.nodes()).unwrap();
+        assert_eq!(back, typed);
+    }
+
+    #[test]
+    fn odd_shapes_become_validation_errors_not_panics() {
+        let draft = DraftJson {
+            page: Map::new(),
+            blocks: vec![json!(5), json!({"id": 3, "type": ["x"]})],
+        };
+        let errors = validate_tree(PageType::Page, &draft.nodes()).unwrap_err();
+        assert!(errors.len() >= 2);
+    }
+}
