@@ -178,7 +178,7 @@ impl Hub {
 
     async fn load(&self, page: &page::Model) -> Result<Room, DbErr> {
         let stored = self.store.load(page.id).await?;
-        let doc = Doc::new();
+        let doc = new_doc();
         let mut pending = stored.pending;
         if stored.updates.is_empty() {
             // A page without a draft starts from what customers see now.
@@ -283,10 +283,18 @@ impl Hub {
         }
     }
 
-    /// Drops a room from memory without compacting (after a storage failure, so the next
-    /// connection reloads what is really stored).
-    async fn discard(&self, page_id: i64) {
-        self.rooms.lock().await.remove(&page_id);
+    /// Drops a room from memory without compacting and closes its connections (after a
+    /// storage failure or a panic while applying, so the next connection reloads what is
+    /// really stored).
+    async fn discard(&self, room: &Room) {
+        let _ = room.closed.send(true);
+        let mut rooms = self.rooms.lock().await;
+        if rooms
+            .get(&room.page_id)
+            .is_some_and(|r| std::ptr::eq(r.as_ref(), room))
+        {
+            rooms.remove(&room.page_id);
+        }
     }
 }
 
@@ -302,6 +310,9 @@ pub struct Room {
     pub shop_id: i64,
     state: Mutex<RoomState>,
     tx: broadcast::Sender<Frame>,
+    /// Set when the room is dropped from the hub because its memory can no longer be trusted;
+    /// its connections close so clients reconnect to a room reloaded from the database.
+    closed: watch::Sender<bool>,
     connections: AtomicUsize,
     last_active: StdMutex<Instant>,
 }
@@ -317,6 +328,7 @@ impl Room {
                 last_id,
             }),
             tx: broadcast::channel(1024).0,
+            closed: watch::channel(false).0,
             connections: AtomicUsize::new(0),
             last_active: StdMutex::new(Instant::now()),
         }
@@ -361,16 +373,30 @@ impl Room {
         from: u64,
         data: &[u8],
     ) -> Result<(), Close> {
+        if *self.closed.borrow() {
+            return Err(Close::GoingAway);
+        }
         let update =
             Update::decode_v1(data).map_err(|e| Close::Malformed(format!("update: {e}")))?;
         if update.is_empty() {
             return Ok(());
         }
-        {
-            let doc = state.awareness.doc();
-            let mut txn = doc.transact_mut();
-            txn.apply_update(update)
-                .map_err(|e| Close::Malformed(format!("update: {e}")))?;
+        let doc = state.awareness.doc();
+        // yrs can panic on some inputs; a panic must cost this room, not the process.
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            doc.transact_mut().apply_update(update)
+        }));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(Close::Malformed(format!("update: {e}"))),
+            Err(_) => {
+                tracing::error!(
+                    page_id = self.page_id,
+                    "applying an update panicked; reloading the room"
+                );
+                hub.discard(self).await;
+                return Err(Close::Internal);
+            }
         }
         match hub
             .store
@@ -381,7 +407,7 @@ impl Room {
             Err(e) => {
                 tracing::error!(page_id = self.page_id, error = %e, "storing a draft update failed; reloading the room");
                 // The in-memory doc is now ahead of the database: drop it so nobody sees that.
-                hub.discard(self.page_id).await;
+                hub.discard(self).await;
                 return Err(Close::Internal);
             }
         }
@@ -531,14 +557,38 @@ impl Connection {
         Ok(())
     }
 
-    /// The next frame for this client from the room; `Err` when it fell too far behind.
+    /// The next frame for this client from the room; `Err` when it fell too far behind or the
+    /// room was closed.
     pub async fn next_broadcast(&mut self) -> Result<Arc<Vec<u8>>, Close> {
+        let mut closed = self.room.closed.subscribe();
         loop {
-            match self.rx.recv().await {
+            if *closed.borrow_and_update() {
+                return Err(Close::Internal);
+            }
+            let received = tokio::select! {
+                r = self.rx.recv() => r,
+                _ = closed.changed() => return Err(Close::Internal),
+            };
+            match received {
                 Ok(frame) if frame.from != self.id || frame.to_sender => return Ok(frame.data),
                 Ok(_) => continue,
                 Err(broadcast::error::RecvError::Lagged(_)) => return Err(Close::TooSlow),
                 Err(broadcast::error::RecvError::Closed) => return Err(Close::GoingAway),
+            }
+        }
+    }
+
+    /// A frame already waiting for this client, without waiting (for drivers that poll).
+    pub fn try_next_broadcast(&mut self) -> Option<Result<Arc<Vec<u8>>, Close>> {
+        loop {
+            match self.rx.try_recv() {
+                Ok(frame) if frame.from != self.id || frame.to_sender => {
+                    return Some(Ok(frame.data));
+                }
+                Ok(_) => continue,
+                Err(broadcast::error::TryRecvError::Empty) => return None,
+                Err(broadcast::error::TryRecvError::Lagged(_)) => return Some(Err(Close::TooSlow)),
+                Err(broadcast::error::TryRecvError::Closed) => return Some(Err(Close::GoingAway)),
             }
         }
     }
@@ -596,6 +646,16 @@ impl TokenBucket {
             false
         }
     }
+}
+
+/// A room document. Garbage collection is off: yrs 0.28 can panic integrating garbage-collected
+/// ranges that overlap what a peer already holds (block_store.rs), and keeping tombstones also
+/// keeps every stored update replayable.
+pub fn new_doc() -> Doc {
+    Doc::with_options(yrs::Options {
+        skip_gc: true,
+        ..yrs::Options::default()
+    })
 }
 
 /// Loads a page by id (any shop); callers check membership.

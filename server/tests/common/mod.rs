@@ -209,10 +209,19 @@ pub async fn ws_connect(
     page_id: i64,
     cookie: Option<&str>,
 ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+    ws_connect_to(&app.base, page_id, cookie).await
+}
+
+/// Opens the collaboration socket of a page on the server at `base` (`http://host:port`).
+pub async fn ws_connect_to(
+    base: &str,
+    page_id: i64,
+    cookie: Option<&str>,
+) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let url = format!(
         "{}/api/v1/pages/{page_id}/collab",
-        app.base.replace("http://", "ws://")
+        base.replace("http://", "ws://")
     );
     let mut request = url.into_client_request().expect("request");
     if let Some(cookie) = cookie {
