@@ -327,7 +327,8 @@ impl Room {
                 pending,
                 last_id,
             }),
-            tx: broadcast::channel(1024).0,
+            // Frames waiting for the slowest reader; a reader further behind is closed (1013).
+            tx: broadcast::channel(256).0,
             closed: watch::channel(false).0,
             connections: AtomicUsize::new(0),
             last_active: StdMutex::new(Instant::now()),

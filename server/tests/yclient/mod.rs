@@ -85,7 +85,7 @@ impl YClient {
         }
     }
 
-    async fn handle(&mut self, data: &[u8]) {
+    pub async fn handle(&mut self, data: &[u8]) {
         let mut decoder = DecoderV1::new(Cursor::new(data));
         let messages: Vec<Message> = MessageReader::new(&mut decoder)
             .map(|m| m.expect("server sent valid y-sync"))
