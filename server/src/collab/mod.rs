@@ -362,63 +362,68 @@ impl Room {
 
     /// Applies an update made on the server (not by a connection), stores and broadcasts it.
     pub async fn apply_local(&self, hub: &Hub, update: Vec<u8>) -> Result<(), Close> {
-        let mut state = self.state.lock().await;
-        self.accept_update(hub, &mut state, 0, &update).await
+        self.accept_update(hub, 0, &update).await
     }
 
     /// Apply → store → broadcast, under the room lock.
-    async fn accept_update(
-        &self,
-        hub: &Hub,
-        state: &mut RoomState,
-        from: u64,
-        data: &[u8],
-    ) -> Result<(), Close> {
-        if *self.closed.borrow() {
-            return Err(Close::GoingAway);
-        }
-        let update =
-            Update::decode_v1(data).map_err(|e| Close::Malformed(format!("update: {e}")))?;
-        if update.is_empty() {
-            return Ok(());
-        }
-        let doc = state.awareness.doc();
-        // yrs can panic on some inputs; a panic must cost this room, not the process.
-        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            doc.transact_mut().apply_update(update)
-        }));
-        match applied {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(Close::Malformed(format!("update: {e}"))),
-            Err(_) => {
-                tracing::error!(
-                    page_id = self.page_id,
-                    "applying an update panicked; reloading the room"
-                );
-                hub.discard(self).await;
-                return Err(Close::Internal);
+    /// Apply and queue the write under the room lock (so the log keeps apply order), wait
+    /// for the commit without holding the room (group commit, other editors carry on), then
+    /// broadcast: nobody sees an update before it is stored.
+    async fn accept_update(&self, hub: &Hub, from: u64, data: &[u8]) -> Result<(), Close> {
+        let committed = {
+            let state = self.state.lock().await;
+            if *self.closed.borrow() {
+                return Err(Close::GoingAway);
             }
-        }
-        match hub
-            .store
-            .append(self.shop_id, self.page_id, data.to_vec())
-            .await
-        {
-            Ok(id) => state.last_id = id,
+            let update =
+                Update::decode_v1(data).map_err(|e| Close::Malformed(format!("update: {e}")))?;
+            if update.is_empty() {
+                return Ok(());
+            }
+            let doc = state.awareness.doc();
+            // yrs can panic on some inputs; a panic must cost this room, not the process.
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                doc.transact_mut().apply_update(update)
+            }));
+            match applied {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(Close::Malformed(format!("update: {e}"))),
+                Err(_) => {
+                    tracing::error!(
+                        page_id = self.page_id,
+                        "applying an update panicked; reloading the room"
+                    );
+                    drop(state);
+                    hub.discard(self).await;
+                    return Err(Close::Internal);
+                }
+            }
+            hub.store
+                .enqueue(self.shop_id, self.page_id, data.to_vec())
+                .await
+        };
+        let id = match committed {
+            Ok(commit) => commit.await,
+            Err(e) => Err(e),
+        };
+        let id = match id {
+            Ok(id) => id,
             Err(e) => {
                 tracing::error!(page_id = self.page_id, error = %e, "storing a draft update failed; reloading the room");
-                // The in-memory doc is now ahead of the database: drop it so nobody sees that.
+                // The in-memory doc is ahead of the database: drop it so nobody sees that.
                 hub.discard(self).await;
                 return Err(Close::Internal);
             }
-        }
-        state.pending += 1;
+        };
         let frame = Message::Sync(SyncMessage::Update(data.to_vec())).encode_v1();
         let _ = self.tx.send(Frame {
             from,
             to_sender: false,
             data: Arc::new(frame),
         });
+        let mut state = self.state.lock().await;
+        state.last_id = state.last_id.max(id);
+        state.pending += 1;
         if state.pending >= hub.limits.compact_every {
             let snapshot = state
                 .awareness
@@ -510,12 +515,17 @@ impl Connection {
         for message in messages {
             match message {
                 Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                    let state = self.room.state.lock().await;
-                    let update = state
-                        .awareness
-                        .doc()
-                        .transact()
-                        .encode_state_as_update_v1(&sv);
+                    let update = {
+                        let state = self.room.state.lock().await;
+                        state
+                            .awareness
+                            .doc()
+                            .transact()
+                            .encode_state_as_update_v1(&sv)
+                    };
+                    // The reply may hold updates still being committed: wait for them, so
+                    // nothing is seen before it is stored.
+                    self.hub.store.barrier().await;
                     replies.push(Message::Sync(SyncMessage::SyncStep2(update)).encode_v1());
                 }
                 Message::Sync(SyncMessage::SyncStep2(data) | SyncMessage::Update(data)) => {
@@ -523,10 +533,7 @@ impl Connection {
                         self.refused_updates += 1;
                         continue;
                     }
-                    let mut state = self.room.state.lock().await;
-                    self.room
-                        .accept_update(&self.hub, &mut state, self.id, &data)
-                        .await?;
+                    self.room.accept_update(&self.hub, self.id, &data).await?;
                 }
                 Message::Awareness(update) => self.awareness(update).await?,
                 Message::AwarenessQuery => {
