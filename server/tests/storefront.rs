@@ -260,3 +260,88 @@ async fn hostile_content_is_inert() {
         );
     }
 }
+
+#[tokio::test]
+async fn pages_carry_validators_and_cdn_friendly_caching() {
+    let app = TestApp::spawn().await;
+    let shop = app.create_shop("alpha", "Alpha").await;
+    let page = app.create_page(shop, "home", "Home", "home").await;
+    app.publish(shop, page, json!([common::hero("h", "First")]))
+        .await;
+    let get = |inm: Option<String>| {
+        let mut req = app
+            .client
+            .get(format!("{}/", app.base))
+            .header("host", "alpha.localhost");
+        if let Some(v) = inm {
+            req = req.header("if-none-match", v);
+        }
+        req.send()
+    };
+    let res = get(None).await.unwrap();
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=60, stale-while-revalidate=600"
+    );
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    let res = get(Some(etag.clone())).await.unwrap();
+    assert_eq!(res.status(), 304);
+    assert!(res.text().await.unwrap().is_empty());
+    app.publish(shop, page, json!([common::hero("h", "Second")]))
+        .await;
+    let res = get(Some(etag.clone())).await.unwrap();
+    assert_eq!(res.status(), 200, "a new revision is a new validator");
+    assert_ne!(res.headers()["etag"].to_str().unwrap(), etag);
+    let (status, _) = app.get("alpha.localhost", "/pages/missing").await;
+    assert_eq!(status, 404);
+    let res = app
+        .client
+        .get(format!("{}/pages/missing", app.base))
+        .header("host", "alpha.localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn headless_content_api() {
+    let app = seeded().await;
+    let url = format!("{}/api/v1/content/pages/about", app.base);
+    let res = app
+        .client
+        .get(&url)
+        .header("host", "demo.localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    assert!(etag.starts_with("\"rev-"));
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["page"]["title"], "About");
+    assert_eq!(body["blocks"][0]["type"], "rich_text");
+    assert_eq!(body["blocks"][2]["children"].as_array().unwrap().len(), 3);
+    let res = app
+        .client
+        .get(&url)
+        .header("host", "demo.localhost")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    for (host, path) in [("demo.localhost", "nope"), ("other.localhost", "about")] {
+        let res = app
+            .client
+            .get(format!("{}/api/v1/content/pages/{path}", app.base))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{host} {path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+}

@@ -24,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/pages/{id}/draft", get(pages::draft))
         .route("/pages/{id}/publish", post(pages::publish))
         .route("/pages/{id}/collab", get(crate::collab::ws::collab))
+        .route(
+            "/content/pages/{slug}",
+            get(crate::storefront::content::page),
+        )
         .layer(axum::middleware::from_fn(auth::check_origin))
 }
 

@@ -14,6 +14,8 @@ pub struct CachedPage {
     /// The revision rendered (`None` for pages built only from the catalogue).
     pub revision_id: Option<i64>,
     pub body: Bytes,
+    /// Strong validator of `body`.
+    pub etag: http::HeaderValue,
 }
 
 pub struct RenderCache {

@@ -2,6 +2,7 @@
 //! with the block components, served from the render cache when possible.
 
 pub mod cache;
+pub mod content;
 pub mod load;
 
 use crate::state::AppState;
@@ -89,7 +90,7 @@ async fn serve(state: &AppState, headers: &HeaderMap, uri: &Uri, route: Route) -
     let path = uri.path();
     if let Some(hit) = state.render_cache.get(&raw_host, path) {
         tracing::Span::current().record("shop_id", hit.shop_id);
-        return html(StatusCode::OK, hit.body);
+        return page_response(headers, hit.body, hit.etag);
     }
     let generation = state.render_cache.generation();
     let tenant = match state.tenants.resolve(&state.db, &host).await {
@@ -101,13 +102,15 @@ async fn serve(state: &AppState, headers: &HeaderMap, uri: &Uri, route: Route) -
     match render(state, &tenant, headers, path, route).await {
         Ok(Rendered::Page { body, revision_id }) => {
             let body = Bytes::from(body);
+            let etag = etag_of(&body);
             let page = CachedPage {
                 shop_id: tenant.shop.id,
                 revision_id,
                 body: body.clone(),
+                etag: etag.clone(),
             };
             state.render_cache.insert(generation, &raw_host, path, page);
-            html(StatusCode::OK, body)
+            page_response(headers, body, etag)
         }
         Ok(Rendered::NotFound(shop)) => shop_not_found(state, &tenant, headers, *shop, path),
         Err(e) => server_error(e),
@@ -324,7 +327,7 @@ fn canonical(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &str)
 }
 
 /// The Host header as sent (lower-cased, for cache keys) and normalised (for tenancy).
-fn request_host(headers: &HeaderMap) -> Option<(String, String)> {
+pub(crate) fn request_host(headers: &HeaderMap) -> Option<(String, String)> {
     let raw = headers.get(header::HOST)?.to_str().ok()?;
     let host = normalize_host(raw)?;
     Some((raw.to_ascii_lowercase(), host))
@@ -362,13 +365,67 @@ fn server_error(e: DbErr) -> Response {
     html(StatusCode::INTERNAL_SERVER_ERROR, body)
 }
 
+/// Shop pages may sit in a CDN briefly: a short max-age, served stale while revalidating.
+/// Publishing drops the server's own cache at once; the ETag lets caches revalidate cheaply.
+pub const STOREFRONT_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=600";
+
+/// A strong ETag for a body: the first 128 bits of its SHA-256.
+pub fn etag_of(body: &[u8]) -> HeaderValue {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header value")
+}
+
+/// Whether the request's `If-None-Match` names `etag` (or `*`).
+pub fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let want = etag.to_str().unwrap_or_default();
+    inm.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == want || t.strip_prefix("W/") == Some(want))
+}
+
+fn page_response(headers: &HeaderMap, body: Bytes, etag: HeaderValue) -> Response {
+    let cache = HeaderValue::from_static(STOREFRONT_CACHE_CONTROL);
+    if not_modified(headers, &etag) {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response();
+    }
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Error pages (404, 500): never cached.
 fn html(status: StatusCode, body: Bytes) -> Response {
     (
         status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
         body,
     )
         .into_response()
