@@ -114,6 +114,7 @@ mod tests {
             shop_id,
             revision_id: Some(rev),
             body: Bytes::from(format!("rev {rev}")),
+            etag: http::HeaderValue::from_static("\"x\""),
         }
     }
 
