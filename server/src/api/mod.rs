@@ -2,6 +2,7 @@
 //! the Origin check; errors are `{error:{code,message,request_id}}`.
 
 pub mod pages;
+pub mod revisions;
 pub mod session;
 
 use crate::auth::{self, Role, role_in};
@@ -23,6 +24,13 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{shop}/pages", get(pages::list).post(pages::create))
         .route("/pages/{id}/draft", get(pages::draft))
         .route("/pages/{id}/publish", post(pages::publish))
+        .route("/pages/{id}/unpublish", post(revisions::unpublish))
+        .route("/pages/{id}/revisions", get(revisions::list))
+        .route("/pages/{id}/revisions/{number}", get(revisions::show))
+        .route(
+            "/pages/{id}/revisions/{number}/restore",
+            post(revisions::restore),
+        )
         .route("/pages/{id}/collab", get(crate::collab::ws::collab))
         .route(
             "/content/pages/{slug}",

@@ -360,6 +360,43 @@ impl Room {
             .encode_state_as_update_v1(&StateVector::default())
     }
 
+    /// Replaces the draft's blocks (restoring a revision into the draft), as one update that
+    /// every editor receives.
+    pub async fn replace_blocks(
+        &self,
+        hub: &Hub,
+        blocks: &[app::blocks::Block],
+    ) -> Result<(), Close> {
+        let update = {
+            let state = self.state.lock().await;
+            let current = state
+                .awareness
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            drop(state);
+            let scratch = new_doc();
+            let decoded =
+                Update::decode_v1(&current).map_err(|e| Close::Malformed(e.to_string()))?;
+            scratch
+                .transact_mut()
+                .apply_update(decoded)
+                .map_err(|e| Close::Malformed(e.to_string()))?;
+            let before = scratch.transact().state_vector();
+            let root = scratch.get_or_insert_array(doc::BLOCKS_ROOT);
+            {
+                let mut txn = scratch.transact_mut();
+                let len = yrs::Array::len(&root, &txn);
+                yrs::Array::remove_range(&root, &mut txn, 0, len);
+                for block in blocks {
+                    doc::push_block(&mut txn, &root, block);
+                }
+            }
+            scratch.transact().encode_state_as_update_v1(&before)
+        };
+        self.apply_local(hub, update).await
+    }
+
     /// Applies an update made on the server (not by a connection), stores and broadcasts it.
     pub async fn apply_local(&self, hub: &Hub, update: Vec<u8>) -> Result<(), Close> {
         self.accept_update(hub, 0, &update).await

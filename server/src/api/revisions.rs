@@ -1,0 +1,183 @@
+//! A page's history: revisions with who, when and what changed; one revision's tree;
+//! restoring an old revision (published again as a new one, optionally resetting the draft);
+//! unpublishing.
+
+use super::page_for;
+use crate::auth::{CurrentUser, Role};
+use crate::error::AppError;
+use crate::publish::{PublishError, store};
+use crate::state::AppState;
+use app::blocks::{Block, BlockNode};
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::Utc;
+use entity::{page, published_block, published_page, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+/// How many revisions one listing returns.
+const HISTORY_LIMIT: u64 = 50;
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    // One more than shown, so the oldest shown revision has something to compare with.
+    let revisions = published_page::Entity::find()
+        .filter(published_page::Column::ShopId.eq(page.shop_id))
+        .filter(published_page::Column::PageId.eq(page.id))
+        .order_by_desc(published_page::Column::Number)
+        .limit(HISTORY_LIMIT + 1)
+        .all(&state.db)
+        .await?;
+    let ids: Vec<i64> = revisions.iter().map(|r| r.id).collect();
+    let mut blocks: HashMap<i64, BTreeMap<String, (String, Value)>> = HashMap::new();
+    for row in published_block::Entity::find()
+        .filter(published_block::Column::RevisionId.is_in(ids))
+        .all(&state.db)
+        .await?
+    {
+        blocks
+            .entry(row.revision_id)
+            .or_default()
+            .insert(row.block_id, (row.block_type, row.props));
+    }
+    let authors: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(revisions.iter().filter_map(|r| r.published_by)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let empty = BTreeMap::new();
+    let items: Vec<Value> = revisions
+        .iter()
+        .take(HISTORY_LIMIT as usize)
+        .enumerate()
+        .map(|(i, r)| {
+            let now = blocks.get(&r.id).unwrap_or(&empty);
+            let before = revisions.get(i + 1).and_then(|p| blocks.get(&p.id)).unwrap_or(&empty);
+            let added = now.keys().filter(|k| !before.contains_key(*k)).count();
+            let removed = before.keys().filter(|k| !now.contains_key(*k)).count();
+            let changed = now.iter().filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v)).count();
+            json!({
+                "id": r.id,
+                "number": r.number,
+                "title": r.title,
+                "published_at": r.created_at,
+                "published_by": r.published_by.map(|id| json!({"id": id, "email": authors.get(&id)})),
+                "live": page.live_revision_id == Some(r.id),
+                "summary": {"added": added, "removed": removed, "changed": changed},
+            })
+        })
+        .collect();
+    Ok(Json(json!({"revisions": items})))
+}
+
+async fn revision(
+    state: &AppState,
+    page: &page::Model,
+    number: i64,
+) -> Result<(published_page::Model, Vec<Block>), AppError> {
+    let revision = published_page::Entity::find()
+        .filter(published_page::Column::ShopId.eq(page.shop_id))
+        .filter(published_page::Column::PageId.eq(page.id))
+        .filter(published_page::Column::Number.eq(number))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let blocks = store::load_revision(&state.db, revision.id).await?;
+    Ok((revision, blocks))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, number)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    let (r, blocks) = revision(&state, &page, number).await?;
+    Ok(Json(json!({
+        "revision": {"id": r.id, "number": r.number, "title": r.title, "slug": r.slug, "published_at": r.created_at,
+                     "live": page.live_revision_id == Some(r.id)},
+        "blocks": blocks,
+    })))
+}
+
+#[derive(Default, Deserialize)]
+pub struct Restore {
+    /// Also make the draft equal to the restored revision.
+    #[serde(default)]
+    pub reset_draft: bool,
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, number)): Path<(i64, i64)>,
+    body: Option<Json<Restore>>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (_, blocks) = revision(&state, &page, number).await?;
+    let nodes: Vec<BlockNode> = serde_json::from_value(
+        serde_json::to_value(&blocks).map_err(|e| AppError::Internal(e.to_string()))?,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let published = state
+        .publisher()
+        .publish(page.shop_id, page.id, &nodes, Some(user.user.id))
+        .await
+        .map_err(|e| match e {
+            PublishError::NotFound => AppError::NotFound,
+            PublishError::Invalid(errors) => AppError::Invalid(errors),
+            PublishError::Conflict => AppError::Conflict(e.to_string()),
+            PublishError::Db(e) => AppError::Db(e),
+        })?;
+    let reset = body.map(|Json(b)| b.reset_draft).unwrap_or(false);
+    if reset {
+        let room = state
+            .hub
+            .room(&page)
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        room.replace_blocks(&state.hub, &blocks)
+            .await
+            .map_err(|c| AppError::Internal(c.reason()))?;
+    }
+    Ok(Json(json!({
+        "revision_id": published.revision_id,
+        "number": published.number,
+        "unchanged": published.unchanged,
+        "restored_from": number,
+        "draft_reset": reset,
+    })))
+}
+
+pub async fn unpublish(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    page::ActiveModel {
+        id: Set(page.id),
+        live_revision_id: Set(None),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&state.db)
+    .await?;
+    state.render_cache.invalidate_shop(page.shop_id);
+    tracing::info!(
+        page_id = page.id,
+        user_id = user.user.id,
+        "page unpublished"
+    );
+    Ok(Json(json!({"page_id": page.id, "live_revision_id": null})))
+}
