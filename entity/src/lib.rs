@@ -6,6 +6,7 @@ pub mod draft_update;
 pub mod membership;
 pub mod page;
 pub mod prelude;
+pub mod preview_link;
 pub mod product;
 pub mod product_variant;
 pub mod published_block;

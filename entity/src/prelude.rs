@@ -2,6 +2,7 @@ pub use super::draft_snapshot::Entity as DraftSnapshot;
 pub use super::draft_update::Entity as DraftUpdate;
 pub use super::membership::Entity as Membership;
 pub use super::page::Entity as Page;
+pub use super::preview_link::Entity as PreviewLink;
 pub use super::product::Entity as Product;
 pub use super::product_variant::Entity as ProductVariant;
 pub use super::published_block::Entity as PublishedBlock;

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_editors_and_drafts;
+mod m20261123_000003_preview_links;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_editors_and_drafts::Migration),
+            Box::new(m20261123_000003_preview_links::Migration),
         ]
     }
 }

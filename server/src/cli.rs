@@ -125,6 +125,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    config.preview_keyring()?;
     let db = db::connect_and_migrate(&config.database_url).await?;
     let addr = config.addr;
     let state = AppState::new(db, config);

@@ -51,6 +51,17 @@ pub struct Config {
     #[arg(long, env = "VITRINE_RENDER_CACHE", default_value = "on", value_parser = parse_on_off, global = true)]
     pub render_cache: bool,
 
+    /// Preview-link signing keys, `kid:secret,kid:secret,…`; the first signs, all verify.
+    /// Rotate by putting a new key first and keeping the old one until its links expire.
+    /// Required outside `dev` (in `dev` a fixed development key is used when unset).
+    #[arg(
+        long,
+        env = "VITRINE_PREVIEW_KEYS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub preview_keys: Option<String>,
+
     /// Directory with the built site (stylesheet, wasm, images): cargo-leptos' site root.
     #[arg(
         long,
@@ -78,6 +89,7 @@ impl Config {
             public_url: None,
             env: Environment::Dev,
             render_cache: true,
+            preview_keys: None,
             site_root: PathBuf::from("target/site"),
         }
     }
@@ -89,5 +101,18 @@ impl Config {
     /// The scheme customers reach shops with.
     pub fn scheme(&self) -> &'static str {
         if self.is_dev() { "http" } else { "https" }
+    }
+}
+
+impl Config {
+    /// The preview keyring from `VITRINE_PREVIEW_KEYS`; a fixed development key in `dev` when
+    /// unset; an error elsewhere.
+    pub fn preview_keyring(&self) -> Result<crate::preview::Keyring, String> {
+        match &self.preview_keys {
+            Some(spec) => crate::preview::Keyring::parse(spec)
+                .map_err(|e| format!("VITRINE_PREVIEW_KEYS: {e}")),
+            None if self.is_dev() => Ok(crate::preview::Keyring::development()),
+            None => Err("VITRINE_PREVIEW_KEYS must be set outside dev".into()),
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod preview;
 pub mod publish;
 pub mod seed;
 pub mod state;

@@ -3,6 +3,7 @@
 use crate::auth::rate_limit::LoginLimiter;
 use crate::collab::{Hub, Limits};
 use crate::config::Config;
+use crate::preview::Keyring;
 use crate::storefront::cache::RenderCache;
 use crate::storefront::load::RevisionCache;
 use crate::tenancy::TenantCache;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub tenants: Arc<TenantCache>,
     pub hub: Arc<Hub>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub preview_keys: Arc<Keyring>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -48,6 +50,11 @@ impl AppState {
             hub: Hub::new(db.clone(), limits),
             // 10 failures per client address and 5 per email in 15 minutes.
             login_limiter: Arc::new(LoginLimiter::new(Duration::from_secs(15 * 60), 10, 5)),
+            preview_keys: Arc::new(config.preview_keyring().unwrap_or_else(|e| {
+                // `serve` refuses to start on this; other commands never check links.
+                tracing::warn!("{e}; preview links use a throwaway key");
+                Keyring::ephemeral()
+            })),
             config: Arc::new(config),
             leptos_options,
         }

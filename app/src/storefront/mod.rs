@@ -42,7 +42,24 @@ pub struct StorefrontPage {
     pub meta: PageMeta,
     pub blocks: Vec<Block>,
     pub context: BlockContext,
+    /// Set when a reviewer looks at a draft through a preview link.
+    pub preview: Option<PreviewBanner>,
 }
+
+/// The thin bar above a previewed draft.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviewBanner {
+    pub page_title: String,
+    /// When the link stops working, as shown to the reviewer.
+    pub expires: String,
+    /// Draft blocks left out because they do not validate yet.
+    pub hidden_blocks: usize,
+    /// Server-sent events that announce draft changes (the page reloads itself).
+    pub events_url: String,
+}
+
+/// Reloads the preview when the draft changes. Static text: no data from editors.
+const PREVIEW_RELOAD_SCRIPT: &str = "(function(){var s=document.currentScript;var es=new EventSource(s.getAttribute('data-events'));var t=null;es.addEventListener('changed',function(){clearTimeout(t);t=setTimeout(function(){location.reload()},250)});})();";
 
 /// The stylesheet cargo-leptos builds from `style/main.css`.
 pub const STYLESHEET: &str = "/pkg/vitrine.css";
@@ -55,8 +72,13 @@ pub fn render_page(page: StorefrontPage) -> String {
     let body = render_detached(move || {
         provide_context(page.context.clone());
         let vars = page.shop.theme.css_variables();
+        let banner = page
+            .preview
+            .clone()
+            .map(|b| view! { <PreviewBar banner=b /> });
         view! {
             <body class="flex min-h-screen flex-col bg-background font-body text-ink antialiased" style=vars>
+                {banner}
                 <Header shop=page.shop.clone() path=page.meta.path.clone() />
                 <main class="flex-1">
                     <div class="mx-auto flex max-w-7xl flex-col gap-16 px-4 py-10 sm:px-6 lg:px-8">
@@ -139,6 +161,23 @@ fn head_html(shop: &ShopView, meta: &PageMeta, noindex: bool) -> String {
         site = attr(&shop.name),
         css = STYLESHEET,
     )
+}
+
+#[component]
+fn PreviewBar(banner: PreviewBanner) -> impl IntoView {
+    let hidden = (banner.hidden_blocks > 0).then(|| {
+        let n = banner.hidden_blocks;
+        view! { <span class="text-amber-200">{format!("{n} block(s) with errors hidden")}</span> }
+    });
+    view! {
+        <div class="sticky top-0 z-20 flex flex-wrap items-center justify-center gap-x-4 gap-y-1 bg-ink px-4 py-2 text-center text-xs text-white" data-preview-banner="">
+            <span class="rounded bg-accent px-2 py-0.5 font-bold uppercase tracking-wider">"Draft"</span>
+            <span class="font-semibold">{banner.page_title}</span>
+            <span class="text-white/70">"Preview link valid until " {banner.expires}</span>
+            {hidden}
+            <script data-events=banner.events_url inner_html=PREVIEW_RELOAD_SCRIPT></script>
+        </div>
+    }
 }
 
 #[component]

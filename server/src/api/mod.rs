@@ -36,6 +36,12 @@ pub fn router() -> Router<AppState> {
             "/content/pages/{slug}",
             get(crate::storefront::content::page),
         )
+        .route(
+            "/pages/{id}/preview-links",
+            post(crate::preview::create)
+                .get(crate::preview::count)
+                .delete(crate::preview::revoke),
+        )
         .layer(axum::middleware::from_fn(auth::check_origin))
 }
 

@@ -344,6 +344,11 @@ impl Room {
             && self.last_active.lock().expect("room clock").elapsed() >= idle
     }
 
+    /// Every frame the room sends (updates and presence).
+    pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
+        self.tx.subscribe()
+    }
+
     /// The draft as JSON.
     pub async fn draft(&self) -> doc::DraftJson {
         let state = self.state.lock().await;

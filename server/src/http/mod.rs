@@ -64,6 +64,9 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{handle}", get(storefront::product))
         .route("/cart", get(storefront::cart))
         .route("/checkout", get(storefront::checkout))
+        .route("/preview/{token}", get(crate::preview::enter))
+        .route("/preview/p/{page}", get(crate::preview::show))
+        .route("/preview/p/{page}/events", get(crate::preview::events))
         .merge(editor_routes)
         .fallback_service(site)
         .layer(

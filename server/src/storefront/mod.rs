@@ -244,26 +244,48 @@ async fn render(
             (title, seo_description.filter(|d| !d.is_empty()))
         }
     };
-    let context = load::block_context(
-        db,
-        shop_id,
-        &blocks,
+    let body = render_blocks(
+        state,
+        tenant,
+        headers,
+        path,
+        shop,
+        blocks,
+        (title, description),
         page_product.as_ref().map(|p| p.handle.as_str()),
+        None,
     )
     .await?;
+    Ok(Rendered::Page { body, revision_id })
+}
+
+/// Renders blocks in the shop's layout: loads the catalogue they need, builds the head.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn render_blocks(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    path: &str,
+    shop: ShopView,
+    blocks: Vec<Block>,
+    (title, description): (String, Option<String>),
+    page_product: Option<&str>,
+    preview: Option<app::storefront::PreviewBanner>,
+) -> Result<String, DbErr> {
+    let context = load::block_context(&state.db, tenant.shop.id, &blocks, page_product).await?;
     let meta = PageMeta {
         title,
         description,
         canonical: canonical(state, tenant, headers, path),
         path: path.to_string(),
     };
-    let body = render_page(StorefrontPage {
+    Ok(render_page(StorefrontPage {
         shop,
         meta,
         blocks,
         context,
-    });
-    Ok(Rendered::Page { body, revision_id })
+        preview,
+    }))
 }
 
 fn default_node(id: &str, block_type: &str, props: serde_json::Value) -> BlockNode {
@@ -275,7 +297,7 @@ fn default_node(id: &str, block_type: &str, props: serde_json::Value) -> BlockNo
     }
 }
 
-async fn shop_view(state: &AppState, tenant: &Tenant) -> Result<ShopView, DbErr> {
+pub(crate) async fn shop_view(state: &AppState, tenant: &Tenant) -> Result<ShopView, DbErr> {
     let pages = load::live_pages(&state.db, tenant.shop.id).await?;
     Ok(shop_view_from(tenant, &pages))
 }

@@ -64,6 +64,16 @@ pub async fn resolve_host(db: &DatabaseConnection, host: &str) -> Result<Option<
 /// When a host was looked up, and what it resolved to.
 type CachedTenant = (Instant, Option<Arc<Tenant>>);
 
+/// A shop's primary host (for links the server hands out).
+pub async fn primary_host(db: &DatabaseConnection, shop_id: i64) -> Result<Option<String>, DbErr> {
+    Ok(shop_domain::Entity::find()
+        .filter(shop_domain::Column::ShopId.eq(shop_id))
+        .filter(shop_domain::Column::IsPrimary.eq(true))
+        .one(db)
+        .await?
+        .map(|d| d.host))
+}
+
 /// A short-lived in-memory map of host → tenant, so hot pages skip the lookup. Unknown hosts
 /// are remembered briefly too, so a flood of them does not reach the database.
 pub struct TenantCache {

@@ -1,0 +1,387 @@
+//! Preview links (DESIGN.md §5): signed, expiring links that show a page's current draft with
+//! the storefront's own components to someone without a login.
+//!
+//! `/preview/{token}` checks the token and answers with a short-lived HttpOnly cookie and a
+//! 303 to `/preview/p/{page}`, which renders the draft under a thin banner and reloads itself
+//! when the draft changes (server-sent events from `/preview/p/{page}/events`). Every failure
+//! — bad signature, wrong shop or page, expired, revoked — gets the same answer.
+
+pub mod token;
+
+use crate::api::page_for;
+use crate::auth::{CurrentUser, Role};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::storefront::{render_blocks, request_host, shop_view};
+use crate::tenancy::Tenant;
+use app::blocks::{PageType, validate_tree};
+use app::storefront::PreviewBanner;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use entity::{page, preview_link};
+use futures_util::StreamExt;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::convert::Infallible;
+use std::sync::Arc;
+pub use token::{Claims, Keyring};
+use tower_sessions::cookie::{Cookie, SameSite};
+
+pub const DEFAULT_TTL_SECS: i64 = 3600;
+pub const MAX_TTL_SECS: i64 = 7 * 24 * 3600;
+pub const MIN_TTL_SECS: i64 = 60;
+const COOKIE_PREFIX: &str = "vitrine_preview_";
+const REJECTED: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\"><title>Preview unavailable</title></head><body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222\"><h1>Preview unavailable</h1><p>This preview link is invalid or has expired. Ask for a new one.</p></body></html>";
+
+fn preview_headers() -> [(HeaderName, HeaderValue); 3] {
+    [
+        (
+            HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex"),
+        ),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+    ]
+}
+
+/// The one answer to every bad, expired, revoked or misplaced token.
+fn rejected() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        preview_headers(),
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        REJECTED,
+    )
+        .into_response()
+}
+
+/// Checks a token against the request: signature and times, the Host's shop, the page in that
+/// shop, and the page's current preview epoch.
+async fn check(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+) -> Option<(Arc<Tenant>, page::Model, Claims)> {
+    let claims = state.preview_keys.verify(token, Utc::now().timestamp())?;
+    let (_, host) = request_host(headers)?;
+    let tenant = state.tenants.resolve(&state.db, &host).await.ok()??;
+    if tenant.shop.id != claims.shop_id {
+        return None;
+    }
+    let page = page::Entity::find_by_id(claims.page_id)
+        .filter(page::Column::ShopId.eq(claims.shop_id))
+        .one(&state.db)
+        .await
+        .ok()??;
+    (page.preview_epoch == claims.epoch).then_some((tenant, page, claims))
+}
+
+/// `GET /preview/{token}`.
+pub async fn enter(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let Some((_, page, claims)) = check(&state, &headers, &token).await else {
+        return rejected();
+    };
+    let max_age = (claims.expires_at - Utc::now().timestamp()).clamp(1, DEFAULT_TTL_SECS);
+    let cookie = Cookie::build((format!("{COOKIE_PREFIX}{}", page.id), token))
+        .path(format!("/preview/p/{}", page.id))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(!state.config.is_dev())
+        .max_age(time::Duration::seconds(max_age))
+        .build();
+    let location = format!("/preview/p/{}", page.id);
+    let (Ok(cookie), Ok(location)) = (
+        HeaderValue::from_str(&cookie.to_string()),
+        HeaderValue::from_str(&location),
+    ) else {
+        return rejected();
+    };
+    (
+        StatusCode::SEE_OTHER,
+        preview_headers(),
+        [(header::SET_COOKIE, cookie), (header::LOCATION, location)],
+    )
+        .into_response()
+}
+
+fn cookie_token(headers: &HeaderMap, page_id: i64) -> Option<String> {
+    let name = format!("{COOKIE_PREFIX}{page_id}");
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| {
+            Cookie::split_parse(v.to_string())
+                .filter_map(Result::ok)
+                .collect::<Vec<_>>()
+        })
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
+/// `GET /preview/p/{page}`: the draft, rendered like the storefront.
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(page_id): Path<i64>,
+) -> Response {
+    let Some(token) = cookie_token(&headers, page_id) else {
+        return rejected();
+    };
+    let Some((tenant, page, claims)) = check(&state, &headers, &token).await else {
+        return rejected();
+    };
+    if claims.page_id != page_id {
+        return rejected();
+    }
+    match render_draft(&state, &tenant, &headers, &page, &claims).await {
+        Ok(html) => (
+            StatusCode::OK,
+            preview_headers(),
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
+            html,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, page_id, "preview failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                preview_headers(),
+                "Something went wrong",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn render_draft(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    page: &page::Model,
+    claims: &Claims,
+) -> Result<String, AppError> {
+    let room = state
+        .hub
+        .room(page)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    let draft = room.draft().await;
+    let page_type = PageType::from_name(&page.page_type).unwrap_or(PageType::Page);
+    // Each top-level block on its own: one broken block hides only itself.
+    let mut blocks = Vec::new();
+    let mut hidden = 0;
+    for node in draft.nodes() {
+        match validate_tree(page_type, std::slice::from_ref(&node)) {
+            Ok(mut ok) => blocks.append(&mut ok),
+            Err(_) => hidden += 1,
+        }
+    }
+    let title = draft
+        .page
+        .get("title")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| page.title.clone());
+    let page_product = if page_type == PageType::ProductDetail {
+        entity::product::Entity::find()
+            .filter(entity::product::Column::ShopId.eq(page.shop_id))
+            .one(&state.db)
+            .await?
+            .map(|p| p.handle)
+    } else {
+        None
+    };
+    let expires = chrono::DateTime::from_timestamp(claims.expires_at, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    let banner = PreviewBanner {
+        page_title: title.clone(),
+        expires,
+        hidden_blocks: hidden,
+        events_url: format!("/preview/p/{}/events", page.id),
+    };
+    let shop = shop_view(state, tenant).await?;
+    let path = format!("/preview/p/{}", page.id);
+    let head = (format!("Preview: {title} · {}", tenant.shop.name), None);
+    Ok(render_blocks(
+        state,
+        tenant,
+        headers,
+        &path,
+        shop,
+        blocks,
+        head,
+        page_product.as_deref(),
+        Some(banner),
+    )
+    .await?)
+}
+
+/// `GET /preview/p/{page}/events`: a `changed` event whenever the draft changes, until the
+/// link expires.
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(page_id): Path<i64>,
+) -> Response {
+    let Some(token) = cookie_token(&headers, page_id) else {
+        return rejected();
+    };
+    let Some((_, page, claims)) = check(&state, &headers, &token).await else {
+        return rejected();
+    };
+    if claims.page_id != page_id {
+        return rejected();
+    }
+    let Ok(room) = state.hub.room(&page).await else {
+        return rejected();
+    };
+    let rx = room.subscribe();
+    let until = tokio::time::Instant::now()
+        + std::time::Duration::from_secs((claims.expires_at - Utc::now().timestamp()).max(0) as u64);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                // Sync messages (tag 0) change the document; awareness (tag 1) does not.
+                Ok(frame) if frame.data.first() == Some(&0) => {
+                    return Some((
+                        Ok::<_, Infallible>(Event::default().event("changed").data("draft")),
+                        rx,
+                    ));
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+    .take_until(tokio::time::sleep_until(until));
+    (
+        preview_headers(),
+        Sse::new(stream).keep_alive(KeepAlive::default()),
+    )
+        .into_response()
+}
+
+#[derive(Default, Deserialize)]
+pub struct NewLink {
+    pub ttl_seconds: Option<i64>,
+}
+
+async fn active_links(state: &AppState, page: &page::Model) -> Result<u64, AppError> {
+    Ok(preview_link::Entity::find()
+        .filter(preview_link::Column::PageId.eq(page.id))
+        .filter(preview_link::Column::Epoch.eq(page.preview_epoch))
+        .filter(preview_link::Column::ExpiresAt.gt(Utc::now().timestamp()))
+        .count(&state.db)
+        .await?)
+}
+
+/// `POST /api/v1/pages/{id}/preview-links` `{ttl_seconds}` → `{url, expires_at, active_links}`.
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    body: Option<Json<NewLink>>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let ttl = body
+        .and_then(|Json(b)| b.ttl_seconds)
+        .unwrap_or(DEFAULT_TTL_SECS);
+    if !(MIN_TTL_SECS..=MAX_TTL_SECS).contains(&ttl) {
+        return Err(AppError::BadRequest(format!(
+            "ttl_seconds is between {MIN_TTL_SECS} and {MAX_TTL_SECS} (7 days)"
+        )));
+    }
+    let now = Utc::now().timestamp();
+    let claims = Claims {
+        kid: String::new(),
+        shop_id: page.shop_id,
+        page_id: page.id,
+        epoch: page.preview_epoch,
+        issued_at: now,
+        expires_at: now + ttl,
+    };
+    let token = state.preview_keys.sign(claims);
+    preview_link::ActiveModel {
+        page_id: Set(page.id),
+        shop_id: Set(page.shop_id),
+        epoch: Set(page.preview_epoch),
+        expires_at: Set(now + ttl),
+        created_by: Set(Some(user.user.id)),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    let host = crate::tenancy::primary_host(&state.db, page.shop_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let port = if state.config.is_dev() {
+        format!(":{}", state.config.addr.port())
+    } else {
+        String::new()
+    };
+    let url = format!("{}://{host}{port}/preview/{token}", state.config.scheme());
+    let expires_at = chrono::DateTime::from_timestamp(now + ttl, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"url": url, "expires_at": expires_at, "active_links": active_links(&state, &page).await?}),
+        ),
+    ))
+}
+
+/// `GET /api/v1/pages/{id}/preview-links` → `{active_links}`.
+pub async fn count(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    Ok(Json(
+        json!({"active_links": active_links(&state, &page).await?}),
+    ))
+}
+
+/// `DELETE /api/v1/pages/{id}/preview-links`: bumps the page's epoch, revoking every link.
+pub async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let revoked = active_links(&state, &page).await?;
+    page::ActiveModel {
+        id: Set(page.id),
+        preview_epoch: Set(page.preview_epoch + 1),
+        ..Default::default()
+    }
+    .update(&state.db)
+    .await?;
+    tracing::info!(page_id = page.id, revoked, "preview links revoked");
+    Ok(Json(json!({"revoked": revoked, "active_links": 0})))
+}
