@@ -18,6 +18,10 @@ pub struct Model {
     pub live_revision_id: Option<i64>,
     /// Bumped to revoke every preview link of this page.
     pub preview_epoch: i64,
+    /// When the draft is to be published (scheduled publishing), if at all.
+    pub publish_at: Option<DateTimeUtc>,
+    /// Why the last scheduled publish failed (it is not retried until rescheduled).
+    pub schedule_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_editors_and_drafts;
 mod m20261123_000003_preview_links;
+mod m20261123_000004_scheduled_publishing;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_editors_and_drafts::Migration),
             Box::new(m20261123_000003_preview_links::Migration),
+            Box::new(m20261123_000004_scheduled_publishing::Migration),
         ]
     }
 }

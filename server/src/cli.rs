@@ -130,6 +130,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let addr = config.addr;
     let state = AppState::new(db, config);
     state.hub.spawn_sweeper();
+    crate::publish::schedule::spawn(state.clone(), std::time::Duration::from_secs(5));
     let hub = state.hub.clone();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let port = listener.local_addr()?.port();

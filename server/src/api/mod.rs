@@ -42,6 +42,10 @@ pub fn router() -> Router<AppState> {
                 .get(crate::preview::count)
                 .delete(crate::preview::revoke),
         )
+        .route(
+            "/pages/{id}/schedule",
+            axum::routing::put(pages::schedule).delete(pages::unschedule),
+        )
         .layer(axum::middleware::from_fn(auth::check_origin))
 }
 

@@ -43,6 +43,7 @@ fn page_json(p: &page::Model) -> Value {
         "id": p.id, "title": p.title, "slug": p.slug, "page_type": p.page_type,
         "seo_title": p.seo_title, "seo_description": p.seo_description,
         "live_revision_id": p.live_revision_id, "updated_at": p.updated_at,
+        "publish_at": p.publish_at, "schedule_error": p.schedule_error,
     })
 }
 
@@ -186,4 +187,52 @@ pub async fn publish(
         "unchanged": published.unchanged,
         "path": path,
     })))
+}
+
+#[derive(Deserialize)]
+pub struct Schedule {
+    /// RFC 3339 time, in the future (at most a year ahead).
+    pub publish_at: chrono::DateTime<Utc>,
+}
+
+/// `PUT /api/v1/pages/{id}/schedule` `{publish_at}`: publish the draft then.
+pub async fn schedule(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(body): Json<Schedule>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let now = Utc::now();
+    if body.publish_at <= now || body.publish_at > now + chrono::Duration::days(366) {
+        return Err(AppError::BadRequest(
+            "publish_at is a time in the next year".into(),
+        ));
+    }
+    let updated = page::ActiveModel {
+        id: Set(page.id),
+        publish_at: Set(Some(body.publish_at)),
+        schedule_error: Set(None),
+        ..Default::default()
+    }
+    .update(&state.db)
+    .await?;
+    Ok(Json(page_json(&updated)))
+}
+
+/// `DELETE /api/v1/pages/{id}/schedule`.
+pub async fn unschedule(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let updated = page::ActiveModel {
+        id: Set(page.id),
+        publish_at: Set(None),
+        ..Default::default()
+    }
+    .update(&state.db)
+    .await?;
+    Ok(Json(page_json(&updated)))
 }
