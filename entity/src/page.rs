@@ -52,3 +52,25 @@ impl Related<super::published_page::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl ActiveModel {
+    /// A new, unpublished page.
+    pub fn new_page(shop_id: i64, slug: &str, title: &str, page_type: &str) -> Self {
+        let now = chrono::Utc::now();
+        Self {
+            shop_id: sea_orm::Set(shop_id),
+            slug: sea_orm::Set(slug.to_string()),
+            title: sea_orm::Set(title.to_string()),
+            page_type: sea_orm::Set(page_type.to_string()),
+            seo_title: sea_orm::Set(None),
+            seo_description: sea_orm::Set(None),
+            live_revision_id: sea_orm::Set(None),
+            preview_epoch: sea_orm::Set(0),
+            publish_at: sea_orm::Set(None),
+            schedule_error: sea_orm::Set(None),
+            created_at: sea_orm::Set(now),
+            updated_at: sea_orm::Set(now),
+            ..Default::default()
+        }
+    }
+}

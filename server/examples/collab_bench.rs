@@ -57,20 +57,12 @@ async fn heap_per_idle_room() -> f64 {
         serde_json::from_value(serde_json::to_value(&blocks).expect("json")).expect("nodes");
     let mut pages = Vec::new();
     for i in 0..200 {
-        let now = chrono::Utc::now();
-        let page = entity::page::ActiveModel {
-            shop_id: sea_orm::Set(home.shop_id),
-            slug: sea_orm::Set(format!("mem-{i}")),
-            title: sea_orm::Set(format!("Memory {i}")),
-            page_type: sea_orm::Set("home".into()),
-            seo_title: sea_orm::Set(None),
-            seo_description: sea_orm::Set(None),
-            live_revision_id: sea_orm::Set(None),
-            preview_epoch: sea_orm::Set(0),
-            created_at: sea_orm::Set(now),
-            updated_at: sea_orm::Set(now),
-            ..Default::default()
-        }
+        let page = entity::page::ActiveModel::new_page(
+            home.shop_id,
+            &format!("mem-{i}"),
+            &format!("Memory {i}"),
+            "home",
+        )
         .insert(&db)
         .await
         .expect("page");

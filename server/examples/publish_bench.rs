@@ -20,23 +20,10 @@ async fn main() {
     let db = server::db::connect_and_migrate(&url).await.expect("db");
     let state = server::AppState::new(db.clone(), server::Config::for_tests(&url));
     server::seed::sample(&state).await.expect("seed");
-    let now = chrono::Utc::now();
-    let page = entity::page::ActiveModel {
-        shop_id: sea_orm::Set(1),
-        slug: sea_orm::Set("big".into()),
-        title: sea_orm::Set("Big page".into()),
-        page_type: sea_orm::Set("page".into()),
-        seo_title: sea_orm::Set(None),
-        seo_description: sea_orm::Set(None),
-        live_revision_id: sea_orm::Set(None),
-        preview_epoch: sea_orm::Set(0),
-        created_at: sea_orm::Set(now),
-        updated_at: sea_orm::Set(now),
-        ..Default::default()
-    }
-    .insert(&db)
-    .await
-    .expect("page");
+    let page = entity::page::ActiveModel::new_page(1, "big", "Big page", "page")
+        .insert(&db)
+        .await
+        .expect("page");
 
     // 200 blocks: 32 columns containers with 4 children each (160) + 40 top-level blocks.
     let tree = |round: usize| -> Vec<BlockNode> {

@@ -89,3 +89,15 @@ impl IntoResponse for AppError {
         response
     }
 }
+
+impl From<crate::publish::PublishError> for AppError {
+    fn from(e: crate::publish::PublishError) -> Self {
+        use crate::publish::PublishError;
+        match e {
+            PublishError::NotFound => AppError::NotFound,
+            PublishError::Invalid(errors) => AppError::Invalid(errors),
+            PublishError::Conflict => AppError::Conflict(e.to_string()),
+            PublishError::Db(e) => AppError::Db(e),
+        }
+    }
+}

@@ -60,7 +60,19 @@ pub async fn page_for(
     let page = crate::collab::find_page(db, page_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let role = role_in(db, user_id, page.shop_id)
+    let role = require_role(db, user_id, page.shop_id, min).await?;
+    Ok((page, role))
+}
+
+/// The user's role in a shop if it is at least `min`: non-members get `404` (the shop's
+/// objects do not exist for them), weaker members `403`.
+pub async fn require_role(
+    db: &DatabaseConnection,
+    user_id: i64,
+    shop_id: i64,
+    min: Role,
+) -> Result<Role, AppError> {
+    let role = role_in(db, user_id, shop_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if role < min {
@@ -69,5 +81,5 @@ pub async fn page_for(
             min.as_str()
         )));
     }
-    Ok((page, role))
+    Ok(role)
 }

@@ -1,9 +1,8 @@
 //! Pages of a shop, their drafts, and publishing a draft.
 
 use super::page_for;
-use crate::auth::{CurrentUser, Role, role_in};
+use crate::auth::{CurrentUser, Role};
 use crate::error::AppError;
-use crate::publish::PublishError;
 use crate::state::AppState;
 use app::blocks::{PageType, validate_tree};
 use axum::Json;
@@ -26,15 +25,7 @@ async fn shop_for(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let role = role_in(&state.db, user_id, shop.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if role < min {
-        return Err(AppError::Forbidden(format!(
-            "needs the {} role",
-            min.as_str()
-        )));
-    }
+    super::require_role(&state.db, user_id, shop.id, min).await?;
     Ok(shop)
 }
 
@@ -101,28 +92,15 @@ pub async fn create(
             body.page_type.chars().take(40).collect::<String>()
         ))
     })?;
-    let now = Utc::now();
-    let created = page::ActiveModel {
-        shop_id: Set(shop.id),
-        slug: Set(slug.to_string()),
-        title: Set(title.to_string()),
-        page_type: Set(page_type.name().to_string()),
-        seo_title: Set(None),
-        seo_description: Set(None),
-        live_revision_id: Set(None),
-        preview_epoch: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            AppError::Conflict(format!("a page with slug `{slug}` exists"))
-        }
-        _ => AppError::Db(e),
-    })?;
+    let created = page::ActiveModel::new_page(shop.id, slug, title, page_type.name())
+        .insert(&state.db)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Conflict(format!("a page with slug `{slug}` exists"))
+            }
+            _ => AppError::Db(e),
+        })?;
     Ok((StatusCode::CREATED, Json(page_json(&created))))
 }
 
@@ -166,13 +144,7 @@ pub async fn publish(
     let published = state
         .publisher()
         .publish(page.shop_id, page.id, &nodes, Some(user.user.id))
-        .await
-        .map_err(|e| match e {
-            PublishError::NotFound => AppError::NotFound,
-            PublishError::Invalid(errors) => AppError::Invalid(errors),
-            PublishError::Conflict => AppError::Conflict(e.to_string()),
-            PublishError::Db(e) => AppError::Db(e),
-        })?;
+        .await?;
     let path = match PageType::from_name(&page.page_type) {
         Some(PageType::Home) => "/".to_string(),
         Some(PageType::Page) => format!("/pages/{}", page.slug),

@@ -5,7 +5,7 @@
 use super::page_for;
 use crate::auth::{CurrentUser, Role};
 use crate::error::AppError;
-use crate::publish::{PublishError, store};
+use crate::publish::store;
 use crate::state::AppState;
 use app::blocks::{Block, BlockNode};
 use axum::Json;
@@ -132,13 +132,7 @@ pub async fn restore(
     let published = state
         .publisher()
         .publish(page.shop_id, page.id, &nodes, Some(user.user.id))
-        .await
-        .map_err(|e| match e {
-            PublishError::NotFound => AppError::NotFound,
-            PublishError::Invalid(errors) => AppError::Invalid(errors),
-            PublishError::Conflict => AppError::Conflict(e.to_string()),
-            PublishError::Db(e) => AppError::Db(e),
-        })?;
+        .await?;
     let reset = body.map(|Json(b)| b.reset_draft).unwrap_or(false);
     if reset {
         let room = state

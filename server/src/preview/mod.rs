@@ -137,21 +137,27 @@ fn cookie_token(headers: &HeaderMap, page_id: i64) -> Option<String> {
         .map(|c| c.value().to_string())
 }
 
+/// The preview cookie of `page_id`, checked like a fresh token, and for that page.
+async fn from_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    page_id: i64,
+) -> Option<(Arc<Tenant>, page::Model, Claims)> {
+    let token = cookie_token(headers, page_id)?;
+    check(state, headers, &token)
+        .await
+        .filter(|(_, _, claims)| claims.page_id == page_id)
+}
+
 /// `GET /preview/p/{page}`: the draft, rendered like the storefront.
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(page_id): Path<i64>,
 ) -> Response {
-    let Some(token) = cookie_token(&headers, page_id) else {
+    let Some((tenant, page, claims)) = from_cookie(&state, &headers, page_id).await else {
         return rejected();
     };
-    let Some((tenant, page, claims)) = check(&state, &headers, &token).await else {
-        return rejected();
-    };
-    if claims.page_id != page_id {
-        return rejected();
-    }
     match render_draft(&state, &tenant, &headers, &page, &claims).await {
         Ok(html) => (
             StatusCode::OK,
@@ -246,15 +252,9 @@ pub async fn events(
     headers: HeaderMap,
     Path(page_id): Path<i64>,
 ) -> Response {
-    let Some(token) = cookie_token(&headers, page_id) else {
+    let Some((_, page, claims)) = from_cookie(&state, &headers, page_id).await else {
         return rejected();
     };
-    let Some((_, page, claims)) = check(&state, &headers, &token).await else {
-        return rejected();
-    };
-    if claims.page_id != page_id {
-        return rejected();
-    }
     let Ok(room) = state.hub.room(&page).await else {
         return rejected();
     };

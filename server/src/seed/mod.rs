@@ -43,19 +43,9 @@ pub async fn sample(state: &AppState) -> Result<String, SeedError> {
     let shop_id = create_shop_and_catalogue(state).await?;
     let publisher = state.publisher();
     for (slug, title, page_type, seo_description, blocks) in sample_pages() {
-        let now = Utc::now();
         let page = page::ActiveModel {
-            shop_id: Set(shop_id),
-            slug: Set(slug.to_string()),
-            title: Set(title.to_string()),
-            page_type: Set(page_type.to_string()),
-            seo_title: Set(None),
             seo_description: Set(seo_description.map(str::to_string)),
-            live_revision_id: Set(None),
-            preview_epoch: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+            ..page::ActiveModel::new_page(shop_id, slug, title, page_type)
         }
         .insert(&state.db)
         .await?;

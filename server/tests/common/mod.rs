@@ -102,24 +102,11 @@ impl TestApp {
     }
 
     pub async fn create_page(&self, shop_id: i64, slug: &str, title: &str, page_type: &str) -> i64 {
-        let now = Utc::now();
-        page::ActiveModel {
-            shop_id: Set(shop_id),
-            slug: Set(slug.into()),
-            title: Set(title.into()),
-            page_type: Set(page_type.into()),
-            seo_title: Set(None),
-            seo_description: Set(None),
-            live_revision_id: Set(None),
-            preview_epoch: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&self.db)
-        .await
-        .expect("page")
-        .id
+        page::ActiveModel::new_page(shop_id, slug, title, page_type)
+            .insert(&self.db)
+            .await
+            .expect("page")
+            .id
     }
 
     /// Publishes blocks given as JSON through the real publish service.
