@@ -48,9 +48,9 @@ fn AdminHome() -> impl IntoView {
         <main class="mx-auto max-w-3xl p-8">
             <h1 class="text-3xl font-semibold">"Vitrine admin"</h1>
             <p class="mt-2 text-slate-600">
-                "Sign-in and the live page editor are not built yet. Pages are published with "
-                <code class="rounded bg-slate-200 px-1">"vitrine seed --sample"</code>
-                " for now."
+                "The visual editor is not built yet. Drafts can already be edited together by any Yjs client over "
+                <code class="rounded bg-slate-200 px-1">"/api/v1/pages/{id}/collab"</code>
+                ", and published, previewed and restored through the JSON API (see the README)."
             </p>
             <h2 class="mt-8 text-lg font-semibold">"Block library"</h2>
             <ul class="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-3">

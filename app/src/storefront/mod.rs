@@ -170,7 +170,7 @@ fn PreviewBar(banner: PreviewBanner) -> impl IntoView {
         view! { <span class="text-amber-200">{format!("{n} block(s) with errors hidden")}</span> }
     });
     view! {
-        <div class="sticky top-0 z-20 flex flex-wrap items-center justify-center gap-x-4 gap-y-1 bg-ink px-4 py-2 text-center text-xs text-white" data-preview-banner="">
+        <div class="relative z-20 flex flex-wrap items-center justify-center gap-x-4 gap-y-1 bg-ink px-4 py-2 text-center text-xs text-white" data-preview-banner="">
             <span class="rounded bg-accent px-2 py-0.5 font-bold uppercase tracking-wider">"Draft"</span>
             <span class="font-semibold">{banner.page_title}</span>
             <span class="text-white/70">"Preview link valid until " {banner.expires}</span>
