@@ -178,6 +178,12 @@ async fn seeding_twice_is_harmless() {
     let app = seeded().await;
     let report = server::seed::sample(&app.state).await.expect("second seed");
     assert!(report.contains("already present"));
+    // The report tells where to log in, and that login works.
+    assert!(
+        report.contains("editor@harborandpine.example / vitrine-demo"),
+        "{report}"
+    );
+    common::login(&app, "editor@harborandpine.example", "vitrine-demo").await;
 }
 
 /// Hostile input in every text-like prop comes out as text: no script element, no event
