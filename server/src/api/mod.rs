@@ -46,6 +46,10 @@ pub fn router() -> Router<AppState> {
             "/pages/{id}/schedule",
             axum::routing::put(pages::schedule).delete(pages::unschedule),
         )
+        .route(
+            "/pages/{id}",
+            axum::routing::patch(pages::update).delete(pages::delete),
+        )
         .layer(axum::middleware::from_fn(auth::check_origin))
 }
 

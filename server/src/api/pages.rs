@@ -68,24 +68,8 @@ pub async fn create(
     Json(body): Json<NewPage>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let shop = shop_for(&state, user.user.id, &handle, Role::Editor).await?;
-    let title = body.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::BadRequest(
-            "a title has 1 to 200 characters".into(),
-        ));
-    }
-    let slug = body.slug.trim();
-    let slug_ok = !slug.is_empty()
-        && slug.len() <= 100
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.starts_with('-');
-    if !slug_ok {
-        return Err(AppError::BadRequest(
-            "a slug uses lower-case letters, digits and '-'".into(),
-        ));
-    }
+    let title = check_title(&body.title)?;
+    let slug = check_slug(&body.slug)?;
     let page_type = PageType::from_name(&body.page_type).ok_or_else(|| {
         AppError::BadRequest(format!(
             "unknown page type `{}`",
@@ -95,13 +79,113 @@ pub async fn create(
     let created = page::ActiveModel::new_page(shop.id, slug, title, page_type.name())
         .insert(&state.db)
         .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                AppError::Conflict(format!("a page with slug `{slug}` exists"))
-            }
-            _ => AppError::Db(e),
-        })?;
+        .map_err(|e| slug_taken(e, slug))?;
     Ok((StatusCode::CREATED, Json(page_json(&created))))
+}
+
+fn check_title(title: &str) -> Result<&str, AppError> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::BadRequest(
+            "a title has 1 to 200 characters".into(),
+        ));
+    }
+    Ok(title)
+}
+
+fn check_slug(slug: &str) -> Result<&str, AppError> {
+    let slug = slug.trim();
+    let ok = !slug.is_empty()
+        && slug.len() <= 100
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-');
+    if !ok {
+        return Err(AppError::BadRequest(
+            "a slug uses lower-case letters, digits and '-'".into(),
+        ));
+    }
+    Ok(slug)
+}
+
+fn slug_taken(e: sea_orm::DbErr, slug: &str) -> AppError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict(format!("a page with slug `{slug}` exists"))
+        }
+        _ => AppError::Db(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PageChanges {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    /// `""` clears.
+    pub seo_title: Option<String>,
+    /// `""` clears.
+    pub seo_description: Option<String>,
+}
+
+/// `PATCH /api/v1/pages/{id}`: rename, change the slug or SEO fields. Takes effect on the
+/// storefront at once (navigation and URLs), like renaming a page in a page list.
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(body): Json<PageChanges>,
+) -> Result<Json<Value>, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let mut changes = page::ActiveModel {
+        id: Set(page.id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(title) = &body.title {
+        changes.title = Set(check_title(title)?.to_string());
+    }
+    let slug = body.slug.as_deref().map(check_slug).transpose()?;
+    if let Some(slug) = slug {
+        changes.slug = Set(slug.to_string());
+    }
+    let optional = |v: &Option<String>, max: usize| -> Result<Option<Option<String>>, AppError> {
+        match v.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("") => Ok(Some(None)),
+            Some(text) if text.chars().count() <= max => Ok(Some(Some(text.to_string()))),
+            Some(_) => Err(AppError::BadRequest(format!(
+                "SEO fields have at most {max} characters"
+            ))),
+        }
+    };
+    if let Some(v) = optional(&body.seo_title, 120)? {
+        changes.seo_title = Set(v);
+    }
+    if let Some(v) = optional(&body.seo_description, 320)? {
+        changes.seo_description = Set(v);
+    }
+    let updated = changes
+        .update(&state.db)
+        .await
+        .map_err(|e| slug_taken(e, slug.unwrap_or_default()))?;
+    state.render_cache.invalidate_shop(page.shop_id);
+    Ok(Json(page_json(&updated)))
+}
+
+/// `DELETE /api/v1/pages/{id}`: the page, its revisions and its draft.
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    // Editors still connected are closed first, so nobody keeps editing a deleted draft.
+    state.hub.forget_page(page.id).await;
+    page::Entity::delete_by_id(page.id).exec(&state.db).await?;
+    state.render_cache.invalidate_shop(page.shop_id);
+    tracing::info!(page_id = page.id, user_id = user.user.id, "page deleted");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The draft as the block tree, with any validation errors it would meet at publish.

@@ -283,6 +283,14 @@ impl Hub {
         }
     }
 
+    /// Closes a page's room, if loaded, without compacting (the page is going away).
+    pub async fn forget_page(&self, page_id: i64) {
+        let room = self.rooms.lock().await.get(&page_id).cloned();
+        if let Some(room) = room {
+            self.discard(&room).await;
+        }
+    }
+
     /// Drops a room from memory without compacting and closes its connections (after a
     /// storage failure or a panic while applying, so the next connection reloads what is
     /// really stored).
