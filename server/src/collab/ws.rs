@@ -78,7 +78,15 @@ async fn run(socket: WebSocket, mut conn: Connection, state: AppState) {
             },
             outgoing = conn.next_broadcast() => match outgoing {
                 Ok(frame) => {
-                    if tx.send(WsMessage::Binary(frame.as_ref().clone().into())).await.is_err() { break; }
+                    // Queue whatever else is already waiting and flush once: one write for a burst.
+                    let mut failed = tx.feed(WsMessage::Binary(frame.as_ref().clone().into())).await.is_err();
+                    while !failed && let Some(next) = conn.try_next_broadcast() {
+                        match next {
+                            Ok(frame) => failed = tx.feed(WsMessage::Binary(frame.as_ref().clone().into())).await.is_err(),
+                            Err(c) => { close = Some(c); break; }
+                        }
+                    }
+                    if failed || close.is_some() || tx.flush().await.is_err() { break; }
                 }
                 Err(c) => { close = Some(c); break; }
             },
