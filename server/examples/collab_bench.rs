@@ -4,9 +4,9 @@
 //! Usage: collab_bench BASE_URL SERVER_PID [SECONDS]
 //! The server must hold the sample shop (its editor logs in).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
-#[path = "../tests/yclient/mod.rs"]
+#[path = "../tests/it/yclient/mod.rs"]
 mod yclient;
 
 use futures_util::StreamExt;

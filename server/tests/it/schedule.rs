@@ -1,13 +1,10 @@
 //! Scheduled publishing: the schedule shows in the page list, survives a restart (it lives in
 //! the database), publishes the draft when due, and reports a draft that does not validate.
 
-mod common;
-mod yclient;
-
-use common::{TestApp, login, shop_with_members, ws_connect};
+use crate::common::{TestApp, login, shop_with_members, ws_connect};
+use crate::yclient::YClient;
 use serde_json::{Value, json};
 use std::time::Duration;
-use yclient::YClient;
 use yrs::{Any, Array, MapPrelim, Transact};
 
 const PW: &str = "password-123";

@@ -1,12 +1,11 @@
 //! Durability: the real `vitrine` binary is killed with SIGKILL right after one client has
 //! received another's latest edit; after a restart every such edit is there.
 
-mod common;
-mod yclient;
+use crate::common;
 
+use crate::yclient::YClient;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use yclient::YClient;
 use yrs::{Any, Array, Map, MapPrelim, Out, Transact};
 
 struct Server {

@@ -1,10 +1,8 @@
 //! The publish service: validation names block and field, a publish is atomic, the render
 //! cache never serves a stale revision, concurrent publishes stay consistent.
 
-mod common;
-
+use crate::common::{TestApp, hero};
 use app::blocks::BlockNode;
-use common::{TestApp, hero};
 use entity::{page, published_block, published_page};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;

@@ -1,13 +1,10 @@
 //! Revision history: who and when and what changed, viewing, restoring (optionally into the
 //! draft), unpublishing.
 
-mod common;
-mod yclient;
-
-use common::{TestApp, login, shop_with_members, ws_connect};
+use crate::common::{TestApp, login, shop_with_members, ws_connect};
+use crate::yclient::YClient;
 use serde_json::{Value, json};
 use std::time::Duration;
-use yclient::YClient;
 use yrs::{Any, Array, Map, MapPrelim, Transact};
 
 const PW: &str = "password-123";

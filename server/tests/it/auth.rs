@@ -1,8 +1,8 @@
 //! Editors' sessions: login, cookie flags, id cycling, logout, rate limits, Origin checks.
 
-mod common;
+use crate::common;
 
-use common::{TestApp, session_cookie, shop_with_members};
+use crate::common::{TestApp, session_cookie, shop_with_members};
 use serde_json::json;
 
 #[tokio::test]

@@ -1,15 +1,14 @@
 //! The collaboration hub over real WebSockets: sync between peers, durability, authorisation
 //! before and after the upgrade, and bad input that closes only the offending connection.
 
-mod common;
-mod yclient;
+use crate::yclient;
 
-use common::{TestApp, login, shop_with_members, ws_connect};
+use crate::common::{TestApp, login, shop_with_members, ws_connect};
+use crate::yclient::YClient;
 use futures_util::SinkExt;
 use serde_json::Value;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use yclient::YClient;
 use yrs::{Any, Array, Map, MapPrelim, Transact};
 
 const PW: &str = "password-123";

@@ -1,15 +1,12 @@
 //! Preview links: a valid token gets a cookie, a 303 and the draft under a banner; every bad
 //! token gets the same answer; the page reloads itself through server-sent events.
 
-mod common;
-mod yclient;
-
+use crate::common::{TestApp, login, shop_with_members, ws_connect};
+use crate::yclient::YClient;
 use chrono::Utc;
-use common::{TestApp, login, shop_with_members, ws_connect};
 use serde_json::{Value, json};
 use server::preview::{Claims, Keyring};
 use std::time::Duration;
-use yclient::YClient;
 use yrs::{Any, Array, Map, MapPrelim, Transact};
 
 const PW: &str = "password-123";

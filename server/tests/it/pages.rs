@@ -1,9 +1,8 @@
 //! Page management over the API: rename, change slug and SEO fields, delete.
 
-mod common;
-mod yclient;
+use crate::{common, yclient};
 
-use common::{TestApp, login, shop_with_members, ws_connect};
+use crate::common::{TestApp, login, shop_with_members, ws_connect};
 use serde_json::{Value, json};
 use std::time::Duration;
 

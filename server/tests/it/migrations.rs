@@ -1,6 +1,6 @@
 //! Migrations apply on an empty database, and roll back and forth cleanly.
 
-mod common;
+use crate::common;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};

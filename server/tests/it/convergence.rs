@@ -9,9 +9,7 @@
 //! overflow) applying some overlapping updates out of order, and its state-as-update leaves
 //! out pending structs, so a peer reordering its own messages is outside what it supports.
 
-mod common;
-
-use common::{TestApp, shop_with_members};
+use crate::common::{TestApp, shop_with_members};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use server::collab::doc::read_draft;

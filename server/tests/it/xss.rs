@@ -2,15 +2,12 @@
 //! parsed with an HTML5 parser, the page has no script element, no on* attribute and no
 //! `javascript:` URL. Unsafe links are refused at publish.
 
-mod common;
-mod yclient;
-
-use common::{TestApp, login, shop_with_members, ws_connect};
+use crate::common::{TestApp, login, shop_with_members, ws_connect};
+use crate::yclient::YClient;
 use scraper::{Html, Selector};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use yclient::YClient;
 use yrs::{Any, Array, Map, MapPrelim, Text, TextPrelim, Transact};
 
 const CORPUS: &[&str] = &[

@@ -1,8 +1,6 @@
 //! A shop is chosen by Host alone; an unknown host never sees another shop.
 
-mod common;
-
-use common::{TestApp, hero};
+use crate::common::{TestApp, hero};
 
 #[tokio::test]
 async fn host_selects_the_shop_and_unknown_hosts_get_a_plain_404() {

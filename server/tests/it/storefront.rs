@@ -1,9 +1,9 @@
 //! The storefront over real HTTP: the sample shop's pages, head metadata, catalogue pages,
 //! request ids, and hostile content that must come out inert.
 
-mod common;
+use crate::common;
 
-use common::TestApp;
+use crate::common::TestApp;
 use scraper::{Html, Selector};
 use serde_json::json;
 

@@ -1,0 +1,19 @@
+//! Integration tests, one binary: real SQLite files, the real router over real HTTP and
+//! WebSockets, and the real `vitrine` binary where a test kills it.
+
+mod common;
+mod yclient;
+
+mod auth;
+mod collab;
+mod convergence;
+mod durability;
+mod history;
+mod migrations;
+mod pages;
+mod preview;
+mod publish;
+mod schedule;
+mod storefront;
+mod tenancy;
+mod xss;
