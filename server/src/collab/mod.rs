@@ -230,7 +230,6 @@ impl Hub {
             can_edit,
             bucket: TokenBucket::new(self.limits.messages_per_second, self.limits.message_burst),
             awareness_clients: HashSet::new(),
-            refused_updates: 0,
         }
     }
 
@@ -361,16 +360,6 @@ impl Room {
     pub async fn draft(&self) -> doc::DraftJson {
         let state = self.state.lock().await;
         doc::read_draft(state.awareness.doc())
-    }
-
-    /// The full document state as one v1 update.
-    pub async fn encoded_state(&self) -> Vec<u8> {
-        let state = self.state.lock().await;
-        state
-            .awareness
-            .doc()
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default())
     }
 
     /// Replaces the draft's blocks (restoring a revision into the draft), as one update that
@@ -522,7 +511,6 @@ pub struct Connection {
     bucket: TokenBucket,
     /// Awareness client ids this connection announced, removed when it leaves.
     awareness_clients: HashSet<ClientID>,
-    pub refused_updates: u64,
 }
 
 impl Connection {
@@ -580,7 +568,6 @@ impl Connection {
                 }
                 Message::Sync(SyncMessage::SyncStep2(data) | SyncMessage::Update(data)) => {
                     if !self.can_edit {
-                        self.refused_updates += 1;
                         continue;
                     }
                     self.room.accept_update(&self.hub, self.id, &data).await?;

@@ -10,7 +10,7 @@ use app::blocks::{Block, BlockNode, PageType, ValidationError, validate_tree};
 use chrono::Utc;
 use entity::{page, published_block, published_page};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
@@ -180,20 +180,6 @@ impl Publisher {
             number,
             unchanged: false,
         })
-    }
-
-    /// The revisions of a page, newest first.
-    pub async fn revisions(
-        &self,
-        shop_id: i64,
-        page_id: i64,
-    ) -> Result<Vec<published_page::Model>, DbErr> {
-        published_page::Entity::find()
-            .filter(published_page::Column::ShopId.eq(shop_id))
-            .filter(published_page::Column::PageId.eq(page_id))
-            .order_by_desc(published_page::Column::Number)
-            .all(&self.db)
-            .await
     }
 }
 

@@ -31,6 +31,53 @@ enum Route {
     Checkout,
 }
 
+impl Route {
+    /// The type of page that lays this route out.
+    fn page_type(&self) -> PageType {
+        match self {
+            Route::Home => PageType::Home,
+            Route::Page(_) => PageType::Page,
+            Route::Products => PageType::ProductList,
+            Route::Product(_) => PageType::ProductDetail,
+            Route::Cart => PageType::Cart,
+            Route::Checkout => PageType::Checkout,
+        }
+    }
+
+    /// The block (and page title) shown when the shop has published no page of this type.
+    fn fallback(&self) -> Option<(BlockNode, &'static str)> {
+        let (id, block_type, props, title) = match self {
+            Route::Home | Route::Page(_) => return None,
+            Route::Products => (
+                "products",
+                "product_grid",
+                serde_json::json!({"title": "All products", "limit": 24}),
+                "Products",
+            ),
+            Route::Product(_) => (
+                "product",
+                "product_detail",
+                serde_json::json!({}),
+                "Products",
+            ),
+            Route::Cart => ("cart", "cart_section", serde_json::json!({}), "Cart"),
+            Route::Checkout => (
+                "checkout",
+                "checkout_section",
+                serde_json::json!({}),
+                "Checkout",
+            ),
+        };
+        let node = BlockNode {
+            id: id.to_string(),
+            block_type: block_type.to_string(),
+            props: props.as_object().cloned().unwrap_or_default(),
+            children: Vec::new(),
+        };
+        Some((node, title))
+    }
+}
+
 pub async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     serve(&state, &headers, &uri, Route::Home).await
 }
@@ -136,31 +183,15 @@ async fn render(
     let shop_id = tenant.shop.id;
     let pages = load::live_pages(db, shop_id).await?;
     let shop = shop_view_from(tenant, &pages);
-    let by_type = |t: PageType| pages.iter().find(|p| p.page_type == t.name());
+    let page_type = route.page_type();
 
-    // Which page's revision to show, the product for product pages, and the tree to fall
-    // back to when the shop has not published a page of that type.
-    let (page, page_product, fallback): (
-        Option<&page::Model>,
-        Option<product::Model>,
-        Option<BlockNode>,
-    ) = match &route {
-        Route::Home => (by_type(PageType::Home), None, None),
+    // The page whose live revision to show, and the product of a product page.
+    let (page, page_product) = match &route {
         Route::Page(slug) => (
             pages
                 .iter()
-                .find(|p| &p.slug == slug && p.page_type == PageType::Page.name()),
+                .find(|p| &p.slug == slug && p.page_type == page_type.name()),
             None,
-            None,
-        ),
-        Route::Products => (
-            by_type(PageType::ProductList),
-            None,
-            Some(default_node(
-                "products",
-                "product_grid",
-                serde_json::json!({"title": "All products", "limit": 24}),
-            )),
         ),
         Route::Product(handle) => {
             let Some(product) = product::Entity::find()
@@ -172,37 +203,19 @@ async fn render(
                 return Ok(Rendered::NotFound(Box::new(shop)));
             };
             (
-                by_type(PageType::ProductDetail),
+                pages.iter().find(|p| p.page_type == page_type.name()),
                 Some(product),
-                Some(default_node(
-                    "product",
-                    "product_detail",
-                    serde_json::json!({}),
-                )),
             )
         }
-        Route::Cart => (
-            by_type(PageType::Cart),
-            None,
-            Some(default_node("cart", "cart_section", serde_json::json!({}))),
-        ),
-        Route::Checkout => (
-            by_type(PageType::Checkout),
-            None,
-            Some(default_node(
-                "checkout",
-                "checkout_section",
-                serde_json::json!({}),
-            )),
-        ),
+        _ => (pages.iter().find(|p| p.page_type == page_type.name()), None),
     };
 
     let live = match page {
         Some(p) => load::live_content(db, &state.revisions, p).await?,
         None => None,
     };
-    let (blocks, revision_id, title, seo_title, seo_description) = match (live, fallback, &route) {
-        (Some(live), _, _) => {
+    let (blocks, revision_id, title, seo_title, seo_description) = match (live, route.fallback()) {
+        (Some(live), _) => {
             let r = &live.revision;
             (
                 live.blocks.clone(),
@@ -212,22 +225,12 @@ async fn render(
                 r.seo_description.clone(),
             )
         }
-        (None, Some(node), _) => {
-            let page_type = match route {
-                Route::Cart => PageType::Cart,
-                Route::Checkout => PageType::Checkout,
-                Route::Product(_) => PageType::ProductDetail,
-                _ => PageType::ProductList,
-            };
+        // A shop that has not published a page of this type still gets a working one.
+        (None, Some((node, title))) => {
             let blocks: Vec<Block> = validate_tree(page_type, &[node]).unwrap_or_default();
-            let title = match &route {
-                Route::Cart => "Cart",
-                Route::Checkout => "Checkout",
-                _ => "Products",
-            };
             (blocks, None, title.to_string(), None, None)
         }
-        (None, None, _) => return Ok(Rendered::NotFound(Box::new(shop))),
+        (None, None) => return Ok(Rendered::NotFound(Box::new(shop))),
     };
 
     let (title, description) = match &page_product {
@@ -286,15 +289,6 @@ pub(crate) async fn render_blocks(
         context,
         preview,
     }))
-}
-
-fn default_node(id: &str, block_type: &str, props: serde_json::Value) -> BlockNode {
-    BlockNode {
-        id: id.to_string(),
-        block_type: block_type.to_string(),
-        props: props.as_object().cloned().unwrap_or_default(),
-        children: Vec::new(),
-    }
 }
 
 pub(crate) async fn shop_view(state: &AppState, tenant: &Tenant) -> Result<ShopView, DbErr> {

@@ -51,13 +51,7 @@ pub async fn resolve_host(db: &DatabaseConnection, host: &str) -> Result<Option<
     let Some(shop) = shop::Entity::find_by_id(domain.shop_id).one(db).await? else {
         return Ok(None);
     };
-    let primary_host = shop_domain::Entity::find()
-        .filter(shop_domain::Column::ShopId.eq(shop.id))
-        .filter(shop_domain::Column::IsPrimary.eq(true))
-        .one(db)
-        .await?
-        .map(|d| d.host)
-        .unwrap_or(domain.host);
+    let primary_host = primary_host(db, shop.id).await?.unwrap_or(domain.host);
     Ok(Some(Tenant { shop, primary_host }))
 }
 
