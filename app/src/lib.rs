@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod blocks;
+pub mod draft;
 pub mod money;
 pub mod safe_url;
 pub mod storefront;

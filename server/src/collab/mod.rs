@@ -7,7 +7,7 @@
 //! can be lost by a crash. Rooms load lazily, are unloaded (compacted) when idle, and are all
 //! compacted on shutdown.
 
-pub mod doc;
+pub use app::draft as doc;
 pub mod store;
 pub mod ws;
 
@@ -693,15 +693,7 @@ impl TokenBucket {
     }
 }
 
-/// A room document. Garbage collection is off: yrs 0.28 can panic integrating garbage-collected
-/// ranges that overlap what a peer already holds (block_store.rs), and keeping tombstones also
-/// keeps every stored update replayable.
-pub fn new_doc() -> Doc {
-    Doc::with_options(yrs::Options {
-        skip_gc: true,
-        ..yrs::Options::default()
-    })
-}
+pub use app::draft::new_doc;
 
 /// Loads a page by id (any shop); callers check membership.
 pub async fn find_page(

@@ -3,15 +3,16 @@
 //! Text props are `Y.Text` (formatting as `bold` / `italic` / `link` attributes); reading turns
 //! them into Yjs deltas, which the block validator accepts for every text kind.
 
-use app::blocks::{Block, BlockNode, BlockProps, FieldKind, RichText};
+use crate::blocks::{Block, BlockNode, RichText};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use yrs::types::text::{Diff, YChange};
 use yrs::{
-    Any, Array, ArrayPrelim, ArrayRef, Doc, Map as YMap, MapPrelim, MapRef, Out, ReadTxn, Text,
-    TextPrelim, Transact, TransactionMut,
+    Any, Array, ArrayRef, Doc, Map as YMap, Out, ReadTxn, Text, TextRef, Transact, TransactionMut,
 };
+
+pub mod edit;
 
 pub const PAGE_ROOT: &str = "page";
 pub const BLOCKS_ROOT: &str = "blocks";
@@ -31,7 +32,7 @@ impl DraftJson {
     }
 }
 
-fn node_from_value(v: &Value) -> BlockNode {
+pub(crate) fn node_from_value(v: &Value) -> BlockNode {
     let obj = v.as_object();
     let text = |k: &str| {
         obj.and_then(|o| o.get(k))
@@ -71,7 +72,7 @@ pub fn read_draft(doc: &Doc) -> DraftJson {
     DraftJson { page, blocks }
 }
 
-fn out_to_json<T: ReadTxn>(txn: &T, v: Out) -> Value {
+pub(crate) fn out_to_json<T: ReadTxn>(txn: &T, v: Out) -> Value {
     match v {
         Out::Any(a) => serde_json::to_value(&a).unwrap_or(Value::Null),
         Out::YMap(m) => Value::Object(
@@ -137,65 +138,50 @@ pub fn seed_doc(doc: &Doc, fields: &PageFields, blocks: &[Block]) {
 
 /// Appends one typed block (and its children) to a Y.Array.
 pub fn push_block(txn: &mut TransactionMut, array: &ArrayRef, block: &Block) {
-    let map = array.push_back(
-        txn,
-        MapPrelim::from([
-            ("id", Any::from(block.id.as_str())),
-            ("type", Any::from(block.block_type().name())),
-        ]),
-    );
-    write_props(txn, &map, &block.props);
-    let children = map.insert(txn, "children", ArrayPrelim::default());
-    for child in &block.children {
-        push_block(txn, &children, child);
+    let node: BlockNode = serde_json::to_value(block)
+        .and_then(serde_json::from_value)
+        .unwrap_or_default();
+    let end = array.len(txn);
+    edit::insert_node(txn, array, end, &node);
+}
+
+/// Writes formatted runs into an empty `Y.Text`.
+pub(crate) fn write_text(txn: &mut TransactionMut, text: &TextRef, rich: &RichText) {
+    let mut at = text.len(txn);
+    for run in &rich.0 {
+        let mut attrs: HashMap<Arc<str>, Any> = HashMap::new();
+        if run.bold {
+            attrs.insert("bold".into(), Any::Bool(true));
+        }
+        if run.italic {
+            attrs.insert("italic".into(), Any::Bool(true));
+        }
+        if let Some(link) = &run.link {
+            attrs.insert("link".into(), Any::from(link.as_str()));
+        }
+        if attrs.is_empty() {
+            text.insert(txn, at, &run.text);
+        } else {
+            text.insert_with_attributes(txn, at, &run.text, attrs);
+        }
+        at = text.len(txn);
     }
 }
 
-fn write_props(txn: &mut TransactionMut, block: &MapRef, props: &BlockProps) {
-    let fields = props.block_type().fields();
-    let values = props.props_json();
-    let target = block.insert(txn, "props", MapPrelim::default());
-    let Value::Object(values) = values else {
-        return;
-    };
-    for (name, value) in values {
-        let kind = fields.iter().find(|f| f.name == name).map(|f| f.kind);
-        match kind {
-            Some(FieldKind::Text | FieldKind::LongText | FieldKind::RichText) => {
-                let text = target.insert(txn, name.as_str(), TextPrelim::new(""));
-                let rich = RichText::from_value(&value).unwrap_or_default();
-                let mut at = 0u32;
-                for run in rich.0 {
-                    let mut attrs: HashMap<Arc<str>, Any> = HashMap::new();
-                    if run.bold {
-                        attrs.insert("bold".into(), Any::Bool(true));
-                    }
-                    if run.italic {
-                        attrs.insert("italic".into(), Any::Bool(true));
-                    }
-                    if let Some(link) = run.link {
-                        attrs.insert("link".into(), Any::from(link));
-                    }
-                    if attrs.is_empty() {
-                        text.insert(txn, at, &run.text);
-                    } else {
-                        text.insert_with_attributes(txn, at, &run.text, attrs);
-                    }
-                    at = text.len(txn);
-                }
-            }
-            _ => {
-                let any: Any = serde_json::from_value(value).unwrap_or(Any::Null);
-                target.insert(txn, name.as_str(), any);
-            }
-        }
-    }
+/// A document as Vitrine keeps drafts: UTF-16 offsets (as Yjs and the DOM count) and no
+/// garbage collection of deleted content (yrs 0.28 mis-integrates some GC'd ranges).
+pub fn new_doc() -> Doc {
+    Doc::with_options(yrs::Options {
+        skip_gc: true,
+        offset_kind: yrs::OffsetKind::Utf16,
+        ..yrs::Options::default()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::blocks::{PageType, validate_tree};
+    use crate::blocks::{PageType, validate_tree};
     use serde_json::json;
 
     #[test]
