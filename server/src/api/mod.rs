@@ -48,7 +48,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/pages/{id}",
-            axum::routing::patch(pages::update).delete(pages::delete),
+            get(pages::show).patch(pages::update).delete(pages::delete),
         )
         .layer(axum::middleware::from_fn(auth::check_origin))
 }

@@ -3,11 +3,12 @@
 use super::page_for;
 use crate::auth::{CurrentUser, Role};
 use crate::error::AppError;
+use crate::publish::links::{live_url, storefront_path};
 use crate::state::AppState;
 use app::blocks::{PageType, validate_tree};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
 use entity::{page, shop};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
@@ -173,6 +174,27 @@ pub async fn update(
     Ok(Json(page_json(&updated)))
 }
 
+/// `GET /api/v1/pages/{id}`: the page, its shop, the caller's role there and, while the
+/// page is live, its absolute storefront URL on the shop's primary host.
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let (page, role) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    let shop = shop::Entity::find_by_id(page.shop_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let live_url = live_url(&state.db, &state.config, &headers, &page).await?;
+    let mut body = page_json(&page);
+    body["shop"] = json!({"id": shop.id, "handle": shop.handle, "name": shop.name});
+    body["role"] = json!(role.as_str());
+    body["live_url"] = json!(live_url);
+    Ok(Json(body))
+}
+
 /// `DELETE /api/v1/pages/{id}`: the page, its revisions and its draft.
 pub async fn delete(
     State(state): State<AppState>,
@@ -229,14 +251,8 @@ pub async fn publish(
         .publisher()
         .publish(page.shop_id, page.id, &nodes, Some(user.user.id))
         .await?;
-    let path = match PageType::from_name(&page.page_type) {
-        Some(PageType::Home) => "/".to_string(),
-        Some(PageType::Page) => format!("/pages/{}", page.slug),
-        Some(PageType::ProductList) => "/products".to_string(),
-        Some(PageType::Cart) => "/cart".to_string(),
-        Some(PageType::Checkout) => "/checkout".to_string(),
-        Some(PageType::ProductDetail) | None => "/products".to_string(),
-    };
+    // A product-detail page has no one address; its products are listed at /products.
+    let path = storefront_path(&page).unwrap_or_else(|| "/products".to_string());
     Ok(Json(json!({
         "revision_id": published.revision_id,
         "number": published.number,

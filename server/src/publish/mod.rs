@@ -2,6 +2,7 @@
 //! immutable revision with its blocks and makes it live → the render cache invalidated.
 //! Everything that publishes (the API, the seed, scheduled publishing) goes through here.
 
+pub mod links;
 pub mod schedule;
 pub mod store;
 

@@ -105,3 +105,67 @@ async fn rename_move_and_delete_pages() {
     assert_eq!(res.status(), 404);
     assert_eq!(app.state.hub.store().log_len(about).await.unwrap(), 0);
 }
+
+async fn get_page(app: &TestApp, cookie: Option<&str>, page: i64) -> (u16, Value) {
+    let mut req = app.client.get(format!("{}/api/v1/pages/{page}", app.base));
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn one_page_with_its_shop_role_and_live_url() {
+    let app = TestApp::spawn().await;
+    let (shop, home) = shop_with_members(&app, "alpha").await;
+    shop_with_members(&app, "beta").await;
+    let editor = login(&app, "editor@alpha.example", PW).await;
+    let viewer = login(&app, "viewer@alpha.example", PW).await;
+    let outsider = login(&app, "owner@beta.example", PW).await;
+    let about = app.create_page(shop, "about", "About", "page").await;
+    app.publish(shop, about, json!([common::hero("h", "About us")]))
+        .await;
+    let draft_only = app.create_page(shop, "soon", "Soon", "page").await;
+    let port = app.base.rsplit_once(':').unwrap().1;
+
+    let (status, body) = get_page(&app, Some(&editor), about).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], about);
+    assert_eq!(body["title"], "About");
+    assert_eq!(body["slug"], "about");
+    assert_eq!(body["page_type"], "page");
+    assert!(body["live_revision_id"].is_i64(), "{body}");
+    assert_eq!(body["shop"]["id"], shop);
+    assert_eq!(body["shop"]["handle"], "alpha");
+    assert_eq!(body["shop"]["name"], "alpha");
+    assert_eq!(body["role"], "editor");
+    let live_url = body["live_url"].as_str().unwrap();
+    assert_eq!(
+        live_url,
+        format!("http://alpha.localhost:{port}/pages/about")
+    );
+    // The URL really serves the page (the storefront is chosen by Host).
+    let (status, html) = app.get("alpha.localhost", "/pages/about").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("About us"));
+
+    let (status, body) = get_page(&app, Some(&viewer), home).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["role"], "viewer");
+    assert_eq!(body["live_url"], format!("http://alpha.localhost:{port}/"));
+
+    let (status, body) = get_page(&app, Some(&editor), draft_only).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["live_url"], Value::Null, "never published");
+
+    // Another shop's member sees nothing, like a page that does not exist.
+    let (status, body) = get_page(&app, Some(&outsider), about).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    assert_eq!(get_page(&app, Some(&editor), 999_999).await.0, 404);
+    let (status, body) = get_page(&app, None, about).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "unauthorized");
+}
