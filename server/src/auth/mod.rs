@@ -83,6 +83,98 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// Where the admin's login page lives.
+pub const ADMIN_LOGIN: &str = "/admin/login";
+
+/// Gates the admin's HTML pages (the Leptos routes): without a logged-in session a `GET` of
+/// `/admin` or `/admin/…` answers `303` to `/admin/login?next=<the page>`, and the login page
+/// itself answers `303` to `/admin` (or to a `next` inside the admin) when already logged
+/// in. The session is read exactly as [`CurrentUser`] reads it. The JSON API (which answers
+/// `401`) and static files are not routed through here.
+pub async fn admin_gate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) || !is_admin_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let logged_in = match CurrentUser::from_request_parts(&mut parts, &state).await {
+        Ok(_) => true,
+        Err(AppError::Unauthorized) => false,
+        Err(e) => return e.into_response(),
+    };
+    match admin_redirect(&parts.uri, logged_in) {
+        Some(location) => see_other(&location),
+        None => next.run(Request::from_parts(parts, body)).await,
+    }
+}
+
+fn is_admin_path(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
+}
+
+fn is_login_path(path: &str) -> bool {
+    path == ADMIN_LOGIN || path == "/admin/login/"
+}
+
+/// Where an admin page request goes instead of being served, if anywhere.
+fn admin_redirect(uri: &axum::http::Uri, logged_in: bool) -> Option<String> {
+    let path = uri.path();
+    match (is_login_path(path), logged_in) {
+        (false, false) => {
+            let original = uri.path_and_query().map_or(path, |pq| pq.as_str());
+            Some(format!("{ADMIN_LOGIN}?next={}", encode_component(original)))
+        }
+        (true, true) => {
+            let next =
+                axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(
+                    uri,
+                )
+                .ok()
+                .and_then(|q| q.0.get("next").cloned())
+                .filter(|n| is_safe_next(n));
+            Some(next.unwrap_or_else(|| "/admin".to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// A `next` the login page may send someone to: an admin page on this site, never another
+/// site (`//host`, `/\host`) nor the login page again.
+fn is_safe_next(next: &str) -> bool {
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    is_admin_path(path)
+        && !is_login_path(path)
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (as `encodeURIComponent`).
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn see_other(location: &str) -> Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 /// The user's role in a shop, if a member.
 pub async fn role_in(
     db: &DatabaseConnection,
@@ -215,6 +307,42 @@ fn same_origin(req: &Request) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admin_pages_redirect_by_session() {
+        let at = |uri: &str, logged_in: bool| admin_redirect(&uri.parse().expect("uri"), logged_in);
+        assert_eq!(
+            at("/admin", false).as_deref(),
+            Some("/admin/login?next=%2Fadmin")
+        );
+        assert_eq!(
+            at("/admin/pages/7?tab=seo&x=a%20b", false).as_deref(),
+            Some("/admin/login?next=%2Fadmin%2Fpages%2F7%3Ftab%3Dseo%26x%3Da%2520b")
+        );
+        assert_eq!(at("/admin/pages/7", true), None);
+        assert_eq!(at("/admin/login", false), None);
+        assert_eq!(at("/admin/login?next=%2Fadmin", false), None);
+        assert_eq!(at("/admin/login", true).as_deref(), Some("/admin"));
+        assert_eq!(
+            at("/admin/login?next=%2Fadmin%2Fpages%2F7%3Ftab%3Dseo", true).as_deref(),
+            Some("/admin/pages/7?tab=seo")
+        );
+        for hostile in [
+            "https%3A%2F%2Fevil.example",
+            "%2F%2Fevil.example%2Fadmin",
+            "%2Fadmin%5C..%5C%5Cevil.example",
+            "%2Fadministrator",
+            "%2Fadmin%2Flogin",
+            "%2Fadmin%0D%0ASet-Cookie%3A%20x%3D1",
+        ] {
+            assert_eq!(
+                at(&format!("/admin/login?next={hostile}"), true).as_deref(),
+                Some("/admin"),
+                "{hostile}"
+            );
+        }
+        assert!(!is_admin_path("/administrator") && !is_admin_path("/api/v1/session"));
+    }
 
     #[test]
     fn roles_order_and_emails_normalise() {

@@ -48,12 +48,20 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)))
         // Every request with a session extends it, so expiry means inactivity.
         .with_always_save(true);
-    let editor_routes = Router::new()
-        .nest("/api/v1", crate::api::router())
+    // The admin's HTML pages need a logged-in editor (the gate redirects to the login page);
+    // the JSON API answers 401 itself.
+    let admin_pages = Router::new()
         .leptos_routes(&state, admin_routes, {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::admin_gate,
+        ));
+    let editor_routes = Router::new()
+        .nest("/api/v1", crate::api::router())
+        .merge(admin_pages)
         .layer(sessions);
 
     Router::new()
