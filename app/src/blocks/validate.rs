@@ -216,6 +216,18 @@ pub fn normalize(field: &FieldDescriptor, value: Option<&Value>) -> Result<Value
         }
         Some(v) => v,
     };
+    if is_html(value) {
+        // The server sanitises `{"html": …}` rich text into runs before validating; HTML
+        // that reaches this point was never sanitised and is refused, not guessed at.
+        return Err(if field.kind == FieldKind::RichText {
+            format!(
+                "{} is HTML that has not been sanitised; only the server accepts HTML rich text (it converts it when publishing, previewing or reading the draft)",
+                field.label
+            )
+        } else {
+            format!("{} takes plain text, not HTML", field.label)
+        });
+    }
     let normalized = match field.kind {
         FieldKind::Text | FieldKind::LongText => {
             let text = text_value(field, value)?;
@@ -363,6 +375,11 @@ pub fn normalize(field: &FieldDescriptor, value: Option<&Value>) -> Result<Value
     Ok(normalized)
 }
 
+/// A value written as `{"html": …}`.
+fn is_html(v: &Value) -> bool {
+    v.as_object().is_some_and(|o| o.contains_key("html"))
+}
+
 /// A text kind's value: a string, or formatted text (a `Y.Text` delta) read as plain text.
 fn text_value(field: &FieldDescriptor, value: &Value) -> Result<String, String> {
     let text = RichText::from_value(value)
@@ -482,6 +499,27 @@ mod tests {
             BlockProps::Hero(h) => assert_eq!(h.heading, "Hello"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn unconverted_html_is_refused_with_a_clear_message() {
+        let n = node(json!({"id": "r", "type": "rich_text", "props": {
+            "heading": {"html": "<b>x</b>"},
+            "body": {"html": "<p>Hi</p>"}
+        }}));
+        let errors = validate_tree(PageType::Page, &[n]).unwrap_err();
+        let message = |field: &str| {
+            errors
+                .iter()
+                .find(|e| e.field.as_deref() == Some(field))
+                .map(|e| e.message.clone())
+                .unwrap_or_default()
+        };
+        assert!(message("body").contains("not been sanitised"), "{errors:?}");
+        assert!(
+            message("heading").contains("plain text, not HTML"),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -3,9 +3,10 @@
 use super::page_for;
 use crate::auth::{CurrentUser, Role};
 use crate::error::AppError;
+use crate::publish::PreparedDraft;
 use crate::publish::links::{live_url, storefront_path};
 use crate::state::AppState;
-use app::blocks::{PageType, validate_tree};
+use app::blocks::PageType;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -224,10 +225,14 @@ pub async fn draft(
         .map_err(|e| AppError::Unavailable(e.to_string()))?;
     let draft = room.draft().await;
     let page_type = PageType::from_name(&page.page_type).unwrap_or(PageType::Page);
-    let nodes = draft.nodes();
-    let (blocks, errors) = match validate_tree(page_type, &nodes) {
+    // HTML rich text is shown as the runs it becomes, never as the HTML that was written.
+    let prepared = PreparedDraft::new(&draft.nodes());
+    let (blocks, errors) = match prepared.validate(page_type) {
         Ok(typed) => (serde_json::to_value(typed).unwrap_or_default(), Vec::new()),
-        Err(errors) => (serde_json::to_value(&nodes).unwrap_or_default(), errors),
+        Err(errors) => (
+            serde_json::to_value(&prepared.nodes).unwrap_or_default(),
+            errors,
+        ),
     };
     Ok(Json(
         json!({"page_id": page.id, "page": draft.page, "blocks": blocks, "errors": errors}),

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::storefront::{render_blocks, request_host, shop_view};
 use crate::tenancy::Tenant;
-use app::blocks::{PageType, validate_tree};
+use app::blocks::PageType;
 use app::storefront::PreviewBanner;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -199,7 +199,7 @@ async fn render_draft(
     let mut blocks = Vec::new();
     let mut hidden = 0;
     for node in draft.nodes() {
-        match validate_tree(page_type, std::slice::from_ref(&node)) {
+        match crate::publish::validate_draft(page_type, std::slice::from_ref(&node)) {
             Ok(mut ok) => blocks.append(&mut ok),
             Err(_) => hidden += 1,
         }

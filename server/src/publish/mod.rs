@@ -3,6 +3,7 @@
 //! Everything that publishes (the API, the seed, scheduled publishing) goes through here.
 
 pub mod links;
+pub mod rich_html;
 pub mod schedule;
 pub mod store;
 
@@ -27,6 +28,54 @@ pub enum PublishError {
     Conflict,
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+}
+
+/// A draft's blocks as the validator is to read them: rich text given as `{"html": …}` is
+/// sanitised and turned into formatted runs ([`rich_html`]), with any problem doing so
+/// reported as a validation error on its block and field.
+pub struct PreparedDraft {
+    pub nodes: Vec<BlockNode>,
+    pub errors: Vec<ValidationError>,
+}
+
+impl PreparedDraft {
+    pub fn new(nodes: &[BlockNode]) -> Self {
+        let mut nodes = nodes.to_vec();
+        let errors = if rich_html::has_html_props(&nodes) {
+            rich_html::convert_html_props(&mut nodes)
+        } else {
+            Vec::new()
+        };
+        Self { nodes, errors }
+    }
+
+    /// The typed tree, or every problem: conversion errors first, then the validator's (one
+    /// message per block and field).
+    pub fn validate(&self, page_type: PageType) -> Result<Vec<Block>, Vec<ValidationError>> {
+        match validate_tree(page_type, &self.nodes) {
+            Ok(blocks) if self.errors.is_empty() => Ok(blocks),
+            Ok(_) => Err(self.errors.clone()),
+            Err(more) => {
+                let mut errors = self.errors.clone();
+                errors.extend(more.into_iter().filter(|e| {
+                    !self
+                        .errors
+                        .iter()
+                        .any(|c| c.block_id == e.block_id && c.field == e.field)
+                }));
+                Err(errors)
+            }
+        }
+    }
+}
+
+/// Validates draft blocks the way the server always does (publish, the draft endpoint,
+/// preview): HTML rich text converted first, then [`validate_tree`].
+pub fn validate_draft(
+    page_type: PageType,
+    nodes: &[BlockNode],
+) -> Result<Vec<Block>, Vec<ValidationError>> {
+    PreparedDraft::new(nodes).validate(page_type)
 }
 
 /// The outcome of a publish.
@@ -70,7 +119,7 @@ impl Publisher {
                 message: format!("unknown page type `{}`", page.page_type),
             }])
         })?;
-        let blocks = validate_tree(page_type, nodes).map_err(PublishError::Invalid)?;
+        let blocks = validate_draft(page_type, nodes).map_err(PublishError::Invalid)?;
         self.publish_validated(&page, &blocks, published_by).await
     }
 
