@@ -56,9 +56,10 @@ pub fn ButtonBlock(props: ButtonProps) -> impl IntoView {
     };
     // An unsafe URL renders the button without a destination rather than a dangerous one.
     let href = safe_link(&props.url).map(str::to_string);
+    let f = super::FieldAttrs::new("label", "Button label");
     view! {
         <div class=wrap>
-            <a href=href class=class>{props.label}</a>
+            <a href=href class=class data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{props.label}</a>
         </div>
     }
 }

@@ -28,12 +28,12 @@ pub const FIELDS: &[F] = &[
     ),
 ];
 
-#[component]
-pub fn ColumnsBlock(props: ColumnsProps, children_blocks: Vec<Block>) -> impl IntoView {
+/// The grid's classes (also used by the editor's canvas, which lays out editable children).
+pub fn grid_class(props: &ColumnsProps) -> String {
     let cols = match props.columns {
-        3 => "md:grid-cols-3",
-        4 => "md:grid-cols-2 lg:grid-cols-4",
-        _ => "md:grid-cols-2",
+        3 => "@3xl:grid-cols-3",
+        4 => "@3xl:grid-cols-2 @5xl:grid-cols-4",
+        _ => "@3xl:grid-cols-2",
     };
     let gap = match props.gap.as_str() {
         "sm" => "gap-4",
@@ -45,7 +45,12 @@ pub fn ColumnsBlock(props: ColumnsProps, children_blocks: Vec<Block>) -> impl In
     } else {
         "items-start"
     };
-    let class = format!("mx-auto grid max-w-6xl grid-cols-1 {cols} {gap} {align}");
+    format!("mx-auto grid max-w-6xl grid-cols-1 {cols} {gap} {align}")
+}
+
+#[component]
+pub fn ColumnsBlock(props: ColumnsProps, children_blocks: Vec<Block>) -> impl IntoView {
+    let class = grid_class(&props);
     view! {
         <div class=class>
             <BlockList blocks=children_blocks />

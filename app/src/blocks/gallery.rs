@@ -30,9 +30,9 @@ pub const FIELDS: &[F] = &[
 #[component]
 pub fn GalleryBlock(props: GalleryProps) -> impl IntoView {
     let grid = match props.columns {
-        2 => "grid grid-cols-1 gap-4 sm:grid-cols-2",
-        4 => "grid grid-cols-2 gap-4 md:grid-cols-4",
-        _ => "grid grid-cols-1 gap-4 sm:grid-cols-2 md:grid-cols-3",
+        2 => "grid grid-cols-1 gap-4 @xl:grid-cols-2",
+        4 => "grid grid-cols-2 gap-4 @3xl:grid-cols-4",
+        _ => "grid grid-cols-1 gap-4 @xl:grid-cols-2 @3xl:grid-cols-3",
     };
     let images = props
         .images

@@ -53,23 +53,29 @@ pub fn HeroBlock(props: HeroProps) -> impl IntoView {
     let inner_class = if centered {
         "relative mx-auto flex min-h-[26rem] max-w-3xl flex-col items-center justify-center gap-5 px-6 py-20 text-center"
     } else {
-        "relative flex min-h-[26rem] max-w-2xl flex-col justify-center gap-5 px-8 py-20 sm:px-14"
+        "relative flex min-h-[26rem] max-w-2xl flex-col justify-center gap-5 px-8 py-20 @xl:px-14"
     };
-    let cta = safe_link(&cta_url).filter(|_| !cta_label.is_empty()).map(|href| {
-        let href = href.to_string();
+    let editing = super::editing();
+    let cta = (editing || (!cta_label.is_empty() && safe_link(&cta_url).is_some())).then(|| {
+        let href = safe_link(&cta_url).map(str::to_string);
+        let f = super::FieldAttrs::new("cta_label", "Button label");
         view! {
             <a href=href class="inline-flex w-fit items-center gap-2 rounded-theme bg-accent px-6 py-3 font-semibold text-white shadow-lg shadow-black/20 transition hover:brightness-110">
-                {cta_label}
+                <span data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{cta_label}</span>
                 <span aria-hidden="true">"→"</span>
             </a>
         }
     });
+    let heading_attrs = super::FieldAttrs::new("heading", "Heading");
     view! {
         <section class=section_class style=bg>
             {has_image.then(|| view! { <div class="absolute inset-0 bg-gradient-to-r from-black/55 via-black/30 to-transparent"></div> })}
             <div class=inner_class>
-                <h1 class="font-heading text-4xl leading-tight font-semibold tracking-tight drop-shadow-sm sm:text-6xl">{heading}</h1>
-                {(!subheading.is_empty()).then(|| view! { <p class="max-w-xl text-lg text-white/90 sm:text-xl">{subheading}</p> })}
+                <h1 class="font-heading text-4xl leading-tight font-semibold tracking-tight drop-shadow-sm @xl:text-6xl" data-field=heading_attrs.field contenteditable=heading_attrs.editable data-placeholder=heading_attrs.placeholder>{heading}</h1>
+                {(editing || !subheading.is_empty()).then(|| {
+                    let f = super::FieldAttrs::new("subheading", "Subheading");
+                    view! { <p class="max-w-xl text-lg text-white/90 @xl:text-xl" data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{subheading}</p> }
+                })}
                 {cta}
             </div>
         </section>

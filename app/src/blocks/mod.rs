@@ -267,6 +267,35 @@ impl Block {
     }
 }
 
+/// Provided as context when blocks render on the editor's canvas: their text fields become
+/// editable in place. Absent on the storefront, which gets none of the attributes below.
+#[derive(Clone, Copy, Debug)]
+pub struct Editing;
+
+/// Whether blocks are rendering on the editor's canvas.
+pub fn editing() -> bool {
+    use_context::<Editing>().is_some()
+}
+
+/// The attributes of an in-place editable text field: `data-field`, `contenteditable` and a
+/// placeholder — all `None` outside the editor.
+pub struct FieldAttrs {
+    pub field: Option<&'static str>,
+    pub editable: Option<&'static str>,
+    pub placeholder: Option<&'static str>,
+}
+
+impl FieldAttrs {
+    pub fn new(field: &'static str, placeholder: &'static str) -> Self {
+        let on = editing();
+        Self {
+            field: on.then_some(field),
+            editable: on.then_some("true"),
+            placeholder: on.then_some(placeholder),
+        }
+    }
+}
+
 /// Renders blocks in order.
 #[component]
 pub fn BlockList(blocks: Vec<Block>) -> impl IntoView {

@@ -63,7 +63,7 @@ pub fn ProductDetailBlock(props: ProductDetailProps) -> impl IntoView {
         .map(|v| v.id.to_string())
         .unwrap_or_default();
     view! {
-        <div class="mx-auto grid max-w-6xl grid-cols-1 gap-10 md:grid-cols-2">
+        <div class="mx-auto grid max-w-6xl grid-cols-1 gap-10 @3xl:grid-cols-2">
             <div class="space-y-4">
                 {main.map(|src| view! {
                     <img src=src alt=product.title.clone() class="aspect-square w-full rounded-theme bg-surface object-cover shadow-sm" />

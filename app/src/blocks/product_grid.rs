@@ -51,9 +51,9 @@ impl ProductGridProps {
 pub fn ProductGridBlock(props: ProductGridProps) -> impl IntoView {
     let ctx = use_context::<BlockContext>().unwrap_or_default();
     let grid = match props.columns {
-        2 => "grid grid-cols-1 gap-6 sm:grid-cols-2",
-        3 => "grid grid-cols-2 gap-6 md:grid-cols-3",
-        _ => "grid grid-cols-2 gap-6 md:grid-cols-3 lg:grid-cols-4",
+        2 => "grid grid-cols-1 gap-6 @xl:grid-cols-2",
+        3 => "grid grid-cols-2 gap-6 @3xl:grid-cols-3",
+        _ => "grid grid-cols-2 gap-6 @3xl:grid-cols-3 @5xl:grid-cols-4",
     };
     let show_price = props.show_price;
     let cards = props

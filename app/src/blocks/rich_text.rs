@@ -45,12 +45,17 @@ pub fn RichTextBlock(props: RichTextProps) -> impl IntoView {
         "text-left"
     };
     let class = format!("mx-auto {width} {align} px-2");
+    let editing = super::editing();
+    let body = super::FieldAttrs::new("body", "Write something…");
     view! {
         <div class=class>
-            {(!props.heading.is_empty()).then(|| view! {
-                <h2 class="mb-4 font-heading text-3xl font-semibold text-ink">{props.heading.clone()}</h2>
+            {(editing || !props.heading.is_empty()).then(|| {
+                let f = super::FieldAttrs::new("heading", "Heading (optional)");
+                view! {
+                    <h2 class="mb-4 font-heading text-3xl font-semibold text-ink" data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{props.heading.clone()}</h2>
+                }
             })}
-            <div class="space-y-4 text-lg leading-relaxed text-ink/85">
+            <div class="space-y-4 text-lg leading-relaxed text-ink/85" data-field=body.field contenteditable=body.editable data-placeholder=body.placeholder>
                 <RichTextView text=props.body />
             </div>
         </div>

@@ -80,6 +80,13 @@ impl RichText {
 
     /// Runs grouped into paragraphs (split at `\n`), empty paragraphs dropped.
     pub fn paragraphs(&self) -> Vec<Vec<TextRun>> {
+        let mut paras = self.all_paragraphs();
+        paras.retain(|p| !p.is_empty());
+        paras
+    }
+
+    /// Every paragraph, empty ones too: the editor keeps one element per `\n`-separated line.
+    pub fn all_paragraphs(&self) -> Vec<Vec<TextRun>> {
         let mut paras = vec![Vec::new()];
         for run in &self.0 {
             let mut parts = run.text.split('\n').peekable();
@@ -95,7 +102,6 @@ impl RichText {
                 }
             }
         }
-        paras.retain(|p| !p.is_empty());
         paras
     }
 }
@@ -103,11 +109,24 @@ impl RichText {
 /// Renders rich text as paragraphs.
 #[component]
 pub fn RichTextView(text: RichText, #[prop(optional, into)] class: String) -> impl IntoView {
-    text.paragraphs()
+    // On the editor's canvas every line keeps its element, so the caret can reach it.
+    let editing = super::editing();
+    let paras = if editing {
+        text.all_paragraphs()
+    } else {
+        text.paragraphs()
+    };
+    paras
         .into_iter()
         .map(|runs| {
             let class = class.clone();
-            view! { <p class=class>{runs.into_iter().map(run_view).collect_view()}</p> }
+            let empty = runs.is_empty();
+            view! {
+                <p class=class>
+                    {runs.into_iter().map(run_view).collect_view()}
+                    {(editing && empty).then(|| view! { <br /> })}
+                </p>
+            }
         })
         .collect_view()
 }

@@ -178,6 +178,28 @@ pub fn new_doc() -> Doc {
     })
 }
 
+/// A block as the editor's canvas shows it while it is being written: every prop that passes
+/// its descriptor, the default for any that does not yet (publish reports those). `None` for
+/// a type this version does not know. Children are not included.
+pub fn preview_block(node: &BlockNode) -> Option<Block> {
+    let block_type = crate::blocks::BlockType::from_name(&node.block_type)?;
+    let props: serde_json::Map<String, Value> = block_type
+        .fields()
+        .iter()
+        .map(|f| {
+            let value = crate::blocks::validate::normalize(f, node.props.get(f.name))
+                .unwrap_or_else(|_| f.default.to_value());
+            (f.name.to_string(), value)
+        })
+        .collect();
+    let props = crate::blocks::BlockProps::from_parts(block_type, Value::Object(props)).ok()?;
+    Some(Block {
+        id: node.id.clone(),
+        props,
+        children: Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

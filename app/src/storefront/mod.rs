@@ -80,7 +80,7 @@ pub fn render_page(page: StorefrontPage) -> String {
             <body class="flex min-h-screen flex-col bg-background font-body text-ink antialiased" style=vars>
                 {banner}
                 <Header shop=page.shop.clone() path=page.meta.path.clone() />
-                <main class="flex-1">
+                <main class="@container flex-1">
                     <div class="mx-auto flex max-w-7xl flex-col gap-16 px-4 py-10 sm:px-6 lg:px-8">
                         <BlockList blocks=page.blocks />
                     </div>

@@ -191,6 +191,8 @@ pub async fn show(
     let live_url = live_url(&state.db, &state.config, &headers, &page).await?;
     let mut body = page_json(&page);
     body["shop"] = json!({"id": shop.id, "handle": shop.handle, "name": shop.name});
+    // The editor's canvas renders blocks in the shop's theme.
+    body["theme"] = shop.theme.clone();
     body["role"] = json!(role.as_str());
     body["live_url"] = json!(live_url);
     Ok(Json(body))

@@ -1,0 +1,122 @@
+//! Calls to Vitrine's JSON API from the admin (browser fetch, same origin, session cookie).
+//! Only the hydrated client calls these; on the server they fail, and nothing awaits them.
+
+use serde_json::Value;
+
+/// An API error as the admin shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// HTTP status (0 when the request never reached the server).
+    pub status: u16,
+    pub message: String,
+    /// The whole JSON body (422 carries `errors`).
+    pub body: Value,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub async fn get(path: &str) -> Result<Value, ApiError> {
+    request("GET", path, None).await
+}
+
+pub async fn post(path: &str, body: Value) -> Result<Value, ApiError> {
+    request("POST", path, Some(body)).await
+}
+
+pub async fn patch(path: &str, body: Value) -> Result<Value, ApiError> {
+    request("PATCH", path, Some(body)).await
+}
+
+pub async fn put(path: &str, body: Value) -> Result<Value, ApiError> {
+    request("PUT", path, Some(body)).await
+}
+
+pub async fn delete(path: &str) -> Result<Value, ApiError> {
+    request("DELETE", path, None).await
+}
+
+/// The message of an error body `{error:{message}}`, or a fallback for the status.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn message_of(status: u16, body: &Value) -> String {
+    body.pointer("/error/message")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| match status {
+            0 => "The server cannot be reached. Check your connection.".into(),
+            401 => "Your session has ended. Log in again.".into(),
+            404 => "Not found.".into(),
+            _ => format!("The server answered {status}."),
+        })
+}
+
+#[cfg(feature = "hydrate")]
+pub async fn request(method: &str, path: &str, body: Option<Value>) -> Result<Value, ApiError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let unreachable = |_| ApiError {
+        status: 0,
+        message: message_of(0, &Value::Null),
+        body: Value::Null,
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    let headers = web_sys::Headers::new().map_err(unreachable)?;
+    headers
+        .set("accept", "application/json")
+        .map_err(unreachable)?;
+    if let Some(body) = &body {
+        headers
+            .set("content-type", "application/json")
+            .map_err(unreachable)?;
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
+    }
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(unreachable)?;
+    let window = web_sys::window().ok_or(ApiError {
+        status: 0,
+        message: "no window".into(),
+        body: Value::Null,
+    })?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(unreachable)?
+        .unchecked_into();
+    let status = response.status();
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    }
+    .unwrap_or_default();
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if response.ok() {
+        return Ok(body);
+    }
+    if status == 401 && !path.ends_with("/session") {
+        // The session ended: back to the login page, then here again.
+        let location = window.location();
+        let here = location.pathname().unwrap_or_default();
+        let _ = location.set_href(&format!(
+            "/admin/login?next={}",
+            js_sys::encode_uri_component(&here)
+        ));
+    }
+    Err(ApiError {
+        status,
+        message: message_of(status, &body),
+        body,
+    })
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub async fn request(_method: &str, _path: &str, _body: Option<Value>) -> Result<Value, ApiError> {
+    Err(ApiError {
+        status: 0,
+        message: "the API is called from the browser only".into(),
+        body: Value::Null,
+    })
+}

@@ -1,0 +1,308 @@
+//! `/admin`: the shops this person belongs to and each shop's pages — create, rename, delete,
+//! and open one in the editor.
+
+use super::{Brand, api};
+use crate::blocks::PageType;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde_json::{Value, json};
+
+const INPUT: &str = "block w-full rounded-md border border-slate-300 px-2.5 py-1.5 text-sm shadow-sm focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30 focus:outline-none";
+const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm font-medium text-slate-700 hover:bg-slate-50";
+
+/// A slug from a title: lower-case letters, digits and single dashes.
+pub fn slugify(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(100).collect()
+}
+
+fn page_type_label(t: PageType) -> &'static str {
+    match t {
+        PageType::Home => "Home",
+        PageType::Page => "Page",
+        PageType::ProductList => "Product list",
+        PageType::ProductDetail => "Product detail",
+        PageType::Cart => "Cart",
+        PageType::Checkout => "Checkout",
+    }
+}
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let me = LocalResource::new(|| api::get("/api/v1/session"));
+    let query = use_query_map();
+    let logout = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = api::delete("/api/v1/session").await;
+            let _ = window().location().set_href("/admin/login");
+        });
+    };
+    view! {
+        <div class="min-h-screen">
+            <header class="border-b border-slate-200 bg-white">
+                <div class="mx-auto flex h-14 max-w-5xl items-center justify-between px-4">
+                    <Brand />
+                    <div class="flex items-center gap-3 text-sm text-slate-600">
+                        {move || me.get().and_then(Result::ok).and_then(|v| v.pointer("/user/email").and_then(Value::as_str).map(str::to_string))}
+                        <button type="button" class=BUTTON on:click=logout>"Log out"</button>
+                    </div>
+                </div>
+            </header>
+            <main class="mx-auto max-w-5xl px-4 py-8">
+                <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+                    {move || me.get().map(|r| match r {
+                        Err(e) => view! { <p class="text-red-600">{e.message}</p> }.into_any(),
+                        Ok(v) => {
+                            let shops = v.get("shops").and_then(Value::as_array).cloned().unwrap_or_default();
+                            if shops.is_empty() {
+                                return view! { <p class="text-slate-600">"You are not a member of any shop yet. Ask a shop owner to add you."</p> }.into_any();
+                            }
+                            let wanted = query.with(|q| q.get("shop"));
+                            let current = shops.iter().find(|s| s.get("handle").and_then(Value::as_str) == wanted.as_deref()).unwrap_or(&shops[0]).clone();
+                            let handle = current.get("handle").and_then(Value::as_str).unwrap_or_default().to_string();
+                            let name = current.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+                            let role = current.get("role").and_then(Value::as_str).unwrap_or("viewer").to_string();
+                            view! {
+                                {(shops.len() > 1).then(|| view! {
+                                    <nav class="mb-6 flex gap-2" aria-label="Shops">
+                                        {shops.iter().map(|s| {
+                                            let h = s.get("handle").and_then(Value::as_str).unwrap_or_default().to_string();
+                                            let n = s.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+                                            let active = h == handle;
+                                            view! { <a href=format!("/admin?shop={h}") class=if active { "rounded-full bg-slate-900 px-3 py-1 text-sm text-white" } else { "rounded-full bg-white px-3 py-1 text-sm text-slate-700 ring-1 ring-slate-200" }>{n}</a> }
+                                        }).collect_view()}
+                                    </nav>
+                                })}
+                                <ShopPages handle=handle name=name role=role />
+                            }.into_any()
+                        }
+                    })}
+                </Suspense>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn ShopPages(handle: String, name: String, role: String) -> impl IntoView {
+    let reload = RwSignal::new(0u32);
+    let list_path = format!("/api/v1/shops/{handle}/pages");
+    let pages = {
+        let path = list_path.clone();
+        LocalResource::new(move || {
+            reload.get();
+            let path = path.clone();
+            async move { api::get(&path).await }
+        })
+    };
+    let can_edit = role == "owner" || role == "editor";
+    let refresh = move || reload.update(|n| *n += 1);
+    view! {
+        <div class="flex items-end justify-between">
+            <div>
+                <h1 class="text-2xl font-semibold tracking-tight">{name}</h1>
+                <p class="text-sm text-slate-500">"Pages · you are " {role.clone()}</p>
+            </div>
+        </div>
+        {can_edit.then(|| view! { <NewPage path=list_path.clone() done=refresh /> })}
+        <Suspense fallback=|| view! { <p class="mt-6 text-slate-500">"Loading pages…"</p> }>
+            {move || pages.get().map(|r| match r {
+                Err(e) => view! { <p class="mt-6 text-red-600">{e.message}</p> }.into_any(),
+                Ok(v) => {
+                    let list = v.get("pages").and_then(Value::as_array).cloned().unwrap_or_default();
+                    view! {
+                        <div class="mt-6 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-900/5">
+                            <table class="w-full text-left text-sm" data-testid="pages">
+                                <thead class="bg-slate-50 text-xs text-slate-500 uppercase">
+                                    <tr>
+                                        <th class="px-4 py-2 font-semibold">"Page"</th>
+                                        <th class="px-4 py-2 font-semibold">"Type"</th>
+                                        <th class="px-4 py-2 font-semibold">"Status"</th>
+                                        <th class="px-4 py-2"></th>
+                                    </tr>
+                                </thead>
+                                <tbody class="divide-y divide-slate-100">
+                                    {list.into_iter().map(|p| view! { <PageRow page=p can_edit=can_edit done=refresh /> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PageRow(
+    page: Value,
+    can_edit: bool,
+    done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let s = |k: &str| {
+        page.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let id = page.get("id").and_then(Value::as_i64).unwrap_or_default();
+    let title = s("title");
+    let slug = s("slug");
+    let page_type = PageType::from_name(&s("page_type")).unwrap_or(PageType::Page);
+    let live = page.get("live_revision_id").is_some_and(|v| !v.is_null());
+    let publish_at = page
+        .get("publish_at")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let schedule_error = page
+        .get("schedule_error")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let renaming = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let new_title = RwSignal::new(title.clone());
+    let new_slug = RwSignal::new(slug.clone());
+    let error = RwSignal::new(None::<String>);
+    let save = move |_| {
+        leptos::task::spawn_local(async move {
+            let body =
+                json!({"title": new_title.get_untracked(), "slug": new_slug.get_untracked()});
+            match api::patch(&format!("/api/v1/pages/{id}"), body).await {
+                Ok(_) => {
+                    renaming.set(false);
+                    done();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let delete = move |_| {
+        leptos::task::spawn_local(async move {
+            match api::delete(&format!("/api/v1/pages/{id}")).await {
+                Ok(_) => done(),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let display_title = title.clone();
+    view! {
+        <tr data-page-id=id>
+            <td class="px-4 py-3">
+                <Show when=move || renaming.get() fallback=move || view! {
+                    <a href=format!("/admin/pages/{id}") class="font-medium text-slate-900 hover:text-blue-700">{display_title.clone()}</a>
+                    <p class="font-mono text-xs text-slate-400">{format!("/{}", slug.clone())}</p>
+                }>
+                    <div class="flex gap-2">
+                        <input class=INPUT aria-label="Title" prop:value=new_title on:input=move |e| new_title.set(event_target_value(&e)) />
+                        <input class=INPUT aria-label="Slug" prop:value=new_slug on:input=move |e| new_slug.set(event_target_value(&e)) />
+                    </div>
+                </Show>
+                {move || error.get().map(|m| view! { <p class="mt-1 text-xs text-red-600" role="alert">{m}</p> })}
+            </td>
+            <td class="px-4 py-3 text-slate-600">{page_type_label(page_type)}</td>
+            <td class="px-4 py-3">
+                {if live {
+                    view! { <span class="rounded bg-green-100 px-1.5 py-0.5 text-xs font-medium text-green-800">"Live"</span> }.into_any()
+                } else {
+                    view! { <span class="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">"Draft"</span> }.into_any()
+                }}
+                {publish_at.map(|at| view! { <p class="mt-1 text-xs text-blue-700">"Scheduled " {at.replace('T', " ").chars().take(16).collect::<String>()} " UTC"</p> })}
+                {schedule_error.map(|e| view! { <p class="mt-1 text-xs text-red-600">{e}</p> })}
+            </td>
+            <td class="px-4 py-3 text-right whitespace-nowrap">
+                {can_edit.then(|| view! {
+                    <Show when=move || renaming.get() fallback=move || view! {
+                        <a href=format!("/admin/pages/{id}") class="rounded-md bg-blue-600 px-2.5 py-1 text-sm font-semibold text-white hover:bg-blue-700">"Edit"</a>
+                        " "
+                        <button type="button" class=BUTTON on:click=move |_| renaming.set(true)>"Rename"</button>
+                        " "
+                        <button type="button" class="rounded-md px-2.5 py-1 text-sm text-red-700 hover:bg-red-50" on:click=move |_| confirming.set(true)>"Delete"</button>
+                    }>
+                        <button type="button" class="rounded-md bg-blue-600 px-2.5 py-1 text-sm font-semibold text-white" on:click=save>"Save"</button>
+                        " "
+                        <button type="button" class=BUTTON on:click=move |_| renaming.set(false)>"Cancel"</button>
+                    </Show>
+                })}
+                <Show when=move || confirming.get()>
+                    <div class="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40" role="dialog" aria-modal="true" aria-label="Delete page">
+                        <div class="w-full max-w-sm rounded-xl bg-white p-5 text-left shadow-2xl">
+                            <h2 class="font-semibold">"Delete “" {title.clone()} "”?"</h2>
+                            <p class="mt-2 text-sm text-slate-600">"Its draft, its history and its live version are removed. Anyone editing it is disconnected. This cannot be undone."</p>
+                            <div class="mt-4 flex justify-end gap-2">
+                                <button type="button" class=BUTTON on:click=move |_| confirming.set(false)>"Keep it"</button>
+                                <button type="button" class="rounded-md bg-red-600 px-3 py-1 text-sm font-semibold text-white hover:bg-red-700" on:click=delete>"Delete page"</button>
+                            </div>
+                        </div>
+                    </div>
+                </Show>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn NewPage(path: String, done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let slug = RwSignal::new(String::new());
+    let slug_touched = RwSignal::new(false);
+    let page_type = RwSignal::new("page".to_string());
+    let error = RwSignal::new(None::<String>);
+    let create = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        let path = path.clone();
+        leptos::task::spawn_local(async move {
+            let body = json!({"title": title.get_untracked(), "slug": slug.get_untracked(), "page_type": page_type.get_untracked()});
+            match api::post(&path, body).await {
+                Ok(v) => {
+                    error.set(None);
+                    title.set(String::new());
+                    slug.set(String::new());
+                    slug_touched.set(false);
+                    done();
+                    if let Some(id) = v.get("id").and_then(Value::as_i64) {
+                        let _ = window().location().set_href(&format!("/admin/pages/{id}"));
+                    }
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <form class="mt-6 flex flex-wrap items-end gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-900/5" on:submit=create data-testid="new-page">
+            <label class="min-w-48 flex-1 text-xs font-medium text-slate-700">"Title"
+                <input class=INPUT name="title" required prop:value=title on:input=move |e| {
+                    let v = event_target_value(&e);
+                    if !slug_touched.get_untracked() { slug.set(slugify(&v)); }
+                    title.set(v);
+                } />
+            </label>
+            <label class="min-w-40 flex-1 text-xs font-medium text-slate-700">"Address"
+                <input class=INPUT name="slug" required prop:value=slug on:input=move |e| { slug_touched.set(true); slug.set(event_target_value(&e)); } />
+            </label>
+            <label class="text-xs font-medium text-slate-700">"Type"
+                <select class=INPUT name="page_type" on:change=move |e| page_type.set(event_target_value(&e))>
+                    {PageType::ALL.into_iter().map(|t| view! { <option value=t.name() selected=t == PageType::Page>{page_type_label(t)}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="rounded-md bg-blue-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-blue-700">"Create page"</button>
+            {move || error.get().map(|m| view! { <p class="w-full text-sm text-red-600" role="alert">{m}</p> })}
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs_from_titles() {
+        assert_eq!(super::slugify("About Us!"), "about-us");
+        assert_eq!(super::slugify("  Summer -- Sale 2026 "), "summer-sale-2026");
+        assert_eq!(super::slugify("Ünïcode"), "n-code");
+    }
+}

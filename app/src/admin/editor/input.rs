@@ -1,0 +1,376 @@
+//! Typing on the canvas. Every change to an in-place text field is intercepted
+//! (`beforeinput`), applied to the field's `Y.Text` as a splice, and the block re-renders from
+//! the draft with the caret put back — so the DOM never drifts from the document, and two
+//! people typing in one field merge character by character. IME composition is let through and
+//! reconciled by diff when it ends.
+
+use super::Ed;
+#[cfg(feature = "hydrate")]
+use super::Focus;
+use leptos::ev::{FocusEvent, InputEvent};
+
+#[cfg(feature = "hydrate")]
+use {
+    super::{text, transport::field_plain},
+    crate::blocks::{BlockType, FieldKind},
+    crate::draft::edit::text_diff,
+    leptos::prelude::*,
+    yrs::Any,
+};
+
+/// The kind of a block's text field, if it is one.
+#[cfg(feature = "hydrate")]
+fn field_kind(ed: Ed, block: &str, field: &str) -> Option<FieldKind> {
+    let t = ed
+        .blocks
+        .with_untracked(|b| super::tree::find(b, block).and_then(super::tree::type_of))?;
+    let kind = BlockType::fields(t).iter().find(|f| f.name == field)?.kind;
+    matches!(
+        kind,
+        FieldKind::Text | FieldKind::LongText | FieldKind::RichText
+    )
+    .then_some(kind)
+}
+
+/// UTF-16 offset of the previous (or next) word boundary from `at`.
+#[cfg(feature = "hydrate")]
+fn word_boundary(text: &str, at: u32, back: bool) -> u32 {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let is_space = |u: u16| u == b' ' as u16 || u == b'\n' as u16;
+    let mut i = at as usize;
+    if back {
+        while i > 0 && is_space(units[i - 1]) {
+            i -= 1;
+        }
+        while i > 0 && !is_space(units[i - 1]) {
+            i -= 1;
+        }
+    } else {
+        while i < units.len() && is_space(units[i]) {
+            i += 1;
+        }
+        while i < units.len() && !is_space(units[i]) {
+            i += 1;
+        }
+    }
+    i as u32
+}
+
+/// Length in UTF-16 units of the character before (or after) `at`.
+#[cfg(feature = "hydrate")]
+fn char_len(text: &str, at: u32, back: bool) -> u32 {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let i = at as usize;
+    let surrogate = |u: u16| (0xD800..0xE000).contains(&u);
+    if back {
+        if i >= 2 && surrogate(units[i - 1]) {
+            2
+        } else {
+            u32::from(i >= 1)
+        }
+    } else if i + 1 < units.len() && surrogate(units[i]) {
+        2
+    } else {
+        u32::from(i < units.len())
+    }
+}
+
+pub fn before_input(ed: Ed, e: InputEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(target) = e.target() else { return };
+        let Some((el, block, field)) = text::field_at(&target) else {
+            return;
+        };
+        let input_type = e.input_type();
+        if input_type == "insertCompositionText" {
+            return; // an IME is composing: reconciled in `after_input`
+        }
+        e.prevent_default();
+        let Some(kind) = field_kind(ed, &block, &field) else {
+            return;
+        };
+        if !ed.can_edit() {
+            return;
+        }
+        let current = ed
+            .blocks
+            .with_untracked(|b| field_plain(b, &block, &field))
+            .unwrap_or_default();
+        let len = current.encode_utf16().count() as u32;
+        let (start, end) = text::selection_in(&el).unwrap_or((len, len));
+        let (start, end) = (start.min(len), end.min(len));
+        let multiline = kind != FieldKind::Text;
+        let clean = |s: String| {
+            if multiline {
+                s.replace("\r\n", "\n")
+            } else {
+                s.replace(['\r', '\n'], " ")
+            }
+        };
+        let pasted = || {
+            e.data_transfer()
+                .and_then(|d| d.get_data("text/plain").ok())
+                .or_else(|| e.data())
+                .unwrap_or_default()
+        };
+        let (at, delete, insert) = match input_type.as_str() {
+            "insertText" | "insertReplacementText" => {
+                (start, end - start, clean(e.data().unwrap_or_else(pasted)))
+            }
+            "insertParagraph" | "insertLineBreak" if multiline => (start, end - start, "\n".into()),
+            "insertFromPaste" | "insertFromDrop" | "insertFromYank" => {
+                (start, end - start, clean(pasted()))
+            }
+            "deleteContentBackward" if start == end => {
+                let n = char_len(&current, start, true);
+                (start - n, n, String::new())
+            }
+            "deleteContentForward" if start == end => {
+                (start, char_len(&current, start, false), String::new())
+            }
+            "deleteWordBackward" | "deleteSoftLineBackward" | "deleteHardLineBackward"
+                if start == end =>
+            {
+                let b = word_boundary(&current, start, true);
+                (b, start - b, String::new())
+            }
+            "deleteWordForward" | "deleteSoftLineForward" | "deleteHardLineForward"
+                if start == end =>
+            {
+                (
+                    start,
+                    word_boundary(&current, start, false) - start,
+                    String::new(),
+                )
+            }
+            t if t.starts_with("delete") => (start, end - start, String::new()),
+            "formatBold" | "formatItalic" if kind == FieldKind::RichText && end > start => {
+                let mark = if input_type == "formatBold" {
+                    "bold"
+                } else {
+                    "italic"
+                };
+                toggle_mark(ed, &block, &field, start, end, mark);
+                return;
+            }
+            "historyUndo" => {
+                ed.undo();
+                return;
+            }
+            "historyRedo" => {
+                ed.redo();
+                return;
+            }
+            _ => return,
+        };
+        if delete == 0 && insert.is_empty() {
+            return;
+        }
+        let caret = at + insert.encode_utf16().count() as u32;
+        ed.focus.set_value(Some(Focus {
+            block: block.clone(),
+            field: field.clone(),
+            start: caret,
+            end: caret,
+        }));
+        ed.splice(&block, &field, at, delete, &insert);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ed, e);
+}
+
+/// Toggles bold/italic on a range: on unless the range's first character has it already.
+#[cfg(feature = "hydrate")]
+pub fn toggle_mark(ed: Ed, block: &str, field: &str, start: u32, end: u32, mark: &str) {
+    let has = ed.blocks.with_untracked(|b| {
+        let value = super::tree::find(b, block)?
+            .get("props")?
+            .get(field)?
+            .clone();
+        let rich = crate::blocks::RichText::from_value(&value)?;
+        let mut pos = 0u32;
+        for run in rich.0 {
+            let len = run.text.encode_utf16().count() as u32;
+            if start < pos + len {
+                return Some(if mark == "bold" { run.bold } else { run.italic });
+            }
+            pos += len;
+        }
+        None
+    });
+    let value = if has == Some(true) {
+        Any::Null
+    } else {
+        Any::Bool(true)
+    };
+    ed.focus.set_value(Some(Focus {
+        block: block.into(),
+        field: field.into(),
+        start,
+        end,
+    }));
+    ed.format(block, field, start, end - start, mark, value);
+}
+
+/// After an input the editor did not intercept (an IME composition): the DOM's text is
+/// compared with the draft and the difference applied.
+pub fn after_input(ed: Ed, e: leptos::ev::Event) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if e.dyn_ref::<web_sys::InputEvent>()
+            .is_some_and(|i| i.is_composing())
+        {
+            return;
+        }
+        let Some(target) = e.target() else { return };
+        let Some((el, block, field)) = text::field_at(&target) else {
+            return;
+        };
+        let current = ed
+            .blocks
+            .with_untracked(|b| field_plain(b, &block, &field))
+            .unwrap_or_default();
+        let shown = text::field_text(&el);
+        if let Some((at, delete, insert)) = text_diff(&current, &shown) {
+            let (start, end) = text::selection_in(&el).unwrap_or((0, 0));
+            ed.focus.set_value(Some(Focus {
+                block: block.clone(),
+                field: field.clone(),
+                start,
+                end,
+            }));
+            ed.splice(&block, &field, at, delete, &insert);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ed, e);
+}
+
+/// Remembers where the caret is in the focused field.
+pub fn track(ed: Ed) {
+    #[cfg(feature = "hydrate")]
+    {
+        let document = leptos::prelude::document();
+        let Some(active) = document.active_element() else {
+            return;
+        };
+        let Some((el, block, field)) = text::field_at(active.as_ref()) else {
+            return;
+        };
+        if let Some((start, end)) = text::selection_in(&el) {
+            ed.focus.set_value(Some(Focus {
+                block,
+                field,
+                start,
+                end,
+            }));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ed;
+}
+
+/// Focus left a field for something else (not because its block re-rendered).
+pub fn left(ed: Ed, e: FocusEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        if e.related_target().is_some() {
+            ed.focus.set_value(None);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ed, e);
+}
+
+/// A press outside any text field (and outside controls that act on it) ends in-place editing.
+pub fn pressed(ed: Ed, e: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let inside = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("[data-field], [data-keep-focus]").ok().flatten())
+            .is_some();
+        if !inside {
+            ed.focus.set_value(None);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ed, e);
+}
+
+/// Editor shortcuts: undo/redo everywhere; block navigation, moving, duplicating and deleting
+/// when no text is being edited.
+#[cfg(feature = "hydrate")]
+pub fn install_keys(ed: Ed) {
+    let handle = window_event_listener(leptos::ev::keydown, move |e| on_key(ed, e));
+    on_cleanup(move || handle.remove());
+}
+
+#[cfg(feature = "hydrate")]
+fn on_key(ed: Ed, e: leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let ctrl = e.ctrl_key() || e.meta_key();
+    let key = e.key();
+    if ctrl && key.eq_ignore_ascii_case("z") {
+        e.prevent_default();
+        if e.shift_key() {
+            ed.redo();
+        } else {
+            ed.undo();
+        }
+        return;
+    }
+    if ctrl && key.eq_ignore_ascii_case("y") {
+        e.prevent_default();
+        ed.redo();
+        return;
+    }
+    let target = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    let typing = target.as_ref().is_some_and(|t| {
+        matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            || t.closest("[contenteditable]").ok().flatten().is_some()
+    });
+    if typing {
+        if key == "Escape"
+            && let Some(h) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            ed.focus.set_value(None);
+            let _ = h.blur();
+        }
+        return;
+    }
+    let Some(id) = ed.selected.get_untracked() else {
+        return;
+    };
+    match key.as_str() {
+        "ArrowUp" | "ArrowDown" if e.alt_key() => {
+            e.prevent_default();
+            ed.step_move(&id, key == "ArrowUp");
+        }
+        "ArrowUp" | "ArrowDown" => {
+            e.prevent_default();
+            if let Some(next) = ed
+                .blocks
+                .with_untracked(|b| super::tree::neighbour(b, &id, key == "ArrowUp"))
+            {
+                ed.select(Some(next));
+            }
+        }
+        "Delete" | "Backspace" => {
+            e.prevent_default();
+            ed.remove(&id);
+        }
+        "d" | "D" if ctrl => {
+            e.prevent_default();
+            ed.duplicate(&id);
+        }
+        "Escape" => ed.select(None),
+        _ => {}
+    }
+}

@@ -1,0 +1,504 @@
+//! The page editor at `/admin/pages/{id}`: a canvas that renders the draft with the
+//! storefront's own block components, a palette, an inspector generated from field
+//! descriptors, presence, undo/redo per person, and publishing. The draft is a yrs document
+//! kept in sync with the collaboration hub over y-sync (see `client` and `transport`).
+
+pub mod canvas;
+pub mod client;
+pub mod input;
+pub mod inspector;
+pub mod panels;
+#[cfg(feature = "hydrate")]
+pub mod text;
+#[cfg(feature = "hydrate")]
+pub mod transport;
+pub mod tree;
+
+use crate::admin::api;
+use crate::blocks::{BlockNode, BlockType, PageType, ValidationError, validate_tree};
+use crate::draft::edit::{self, Slot};
+use client::Client;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use serde_json::{Value, json};
+use yrs::{Any, ArrayRef, TransactionMut};
+
+/// The connection to the collaboration hub, as the top bar shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conn {
+    Connecting,
+    Connected,
+    Reconnecting,
+    Offline,
+}
+
+impl Conn {
+    pub fn label(self) -> &'static str {
+        match self {
+            Conn::Connecting => "Connecting…",
+            Conn::Connected => "Connected",
+            Conn::Reconnecting => "Reconnecting…",
+            Conn::Offline => "Offline — edits are kept",
+        }
+    }
+}
+
+/// Canvas widths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Desktop,
+    Tablet,
+    Mobile,
+}
+
+impl Device {
+    pub const ALL: [Device; 3] = [Device::Desktop, Device::Tablet, Device::Mobile];
+    pub fn label(self) -> &'static str {
+        match self {
+            Device::Desktop => "Desktop",
+            Device::Tablet => "Tablet",
+            Device::Mobile => "Mobile",
+        }
+    }
+    pub fn width(self) -> &'static str {
+        match self {
+            Device::Desktop => "100%",
+            Device::Tablet => "768px",
+            Device::Mobile => "390px",
+        }
+    }
+}
+
+/// Someone else on the page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Peer {
+    pub client_id: u64,
+    pub name: String,
+    pub color: String,
+    pub selected: Option<String>,
+}
+
+/// What is being dragged.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Drag {
+    New(BlockType),
+    Move(String),
+}
+
+/// The focused in-place text field and its selection, kept across re-renders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Focus {
+    pub block: String,
+    pub field: String,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Page facts from `GET /api/v1/pages/{id}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageInfo {
+    pub title: String,
+    pub slug: String,
+    pub page_type: PageType,
+    pub role: String,
+    pub shop_handle: String,
+    pub shop_name: String,
+    pub live_url: Option<String>,
+    pub theme_css: String,
+    pub publish_at: Option<String>,
+    pub schedule_error: Option<String>,
+    pub raw: Value,
+}
+
+impl PageInfo {
+    pub fn from_json(v: &Value) -> Self {
+        let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+        Self {
+            title: s("/title").unwrap_or_default(),
+            slug: s("/slug").unwrap_or_default(),
+            page_type: s("/page_type")
+                .and_then(|t| PageType::from_name(&t))
+                .unwrap_or(PageType::Page),
+            role: s("/role").unwrap_or_else(|| "viewer".into()),
+            shop_handle: s("/shop/handle").unwrap_or_default(),
+            shop_name: s("/shop/name").unwrap_or_default(),
+            live_url: s("/live_url"),
+            theme_css: v
+                .get("theme")
+                .map(|t| {
+                    crate::theme::ThemeTokens::from_json(t)
+                        .sanitized()
+                        .css_variables()
+                })
+                .unwrap_or_default(),
+            publish_at: s("/publish_at"),
+            schedule_error: s("/schedule_error"),
+            raw: v.clone(),
+        }
+    }
+
+    pub fn can_edit(&self) -> bool {
+        matches!(self.role.as_str(), "owner" | "editor")
+    }
+}
+
+/// Every piece of editor state, shared by the editor's components (all handles are `Copy`).
+#[derive(Clone, Copy)]
+pub struct Ed {
+    pub page_id: i64,
+    pub info: RwSignal<Option<PageInfo>>,
+    pub blocks: RwSignal<Vec<Value>>,
+    pub errors: Memo<Vec<ValidationError>>,
+    pub selected: RwSignal<Option<String>>,
+    pub status: RwSignal<Conn>,
+    pub synced: RwSignal<bool>,
+    pub peers: RwSignal<Vec<Peer>>,
+    pub drag: RwSignal<Option<Drag>>,
+    /// Set when a publish was refused: invalid blocks are outlined on the canvas.
+    pub show_errors: RwSignal<bool>,
+    pub can_undo: RwSignal<bool>,
+    pub can_redo: RwSignal<bool>,
+    pub device: RwSignal<Device>,
+    pub toast: RwSignal<Option<(bool, String)>>,
+    pub me: RwSignal<(String, String)>,
+    pub focus: StoredValue<Option<Focus>, LocalStorage>,
+    pub client: StoredValue<Option<Client>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
+    pub socket: StoredValue<Option<transport::Socket>, LocalStorage>,
+}
+
+/// Colours given to editors, picked from their user id.
+const COLORS: [&str; 8] = [
+    "#e11d48", "#2563eb", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4d7c0f",
+];
+
+pub fn color_for(seed: u64) -> &'static str {
+    COLORS[(seed % COLORS.len() as u64) as usize]
+}
+
+impl Ed {
+    fn new(page_id: i64) -> Self {
+        let info: RwSignal<Option<PageInfo>> = RwSignal::new(None);
+        let blocks: RwSignal<Vec<Value>> = RwSignal::new(Vec::new());
+        let errors = Memo::new(move |_| {
+            let page_type = info
+                .with(|i| i.as_ref().map(|i| i.page_type))
+                .unwrap_or(PageType::Page);
+            blocks.with(|b| {
+                let nodes: Vec<BlockNode> = b
+                    .iter()
+                    .map(|v| serde_json::from_value(v.clone()).unwrap_or_default())
+                    .collect();
+                validate_tree(page_type, &nodes).err().unwrap_or_default()
+            })
+        });
+        Self {
+            page_id,
+            info,
+            blocks,
+            errors,
+            selected: RwSignal::new(None),
+            status: RwSignal::new(Conn::Connecting),
+            synced: RwSignal::new(false),
+            peers: RwSignal::new(Vec::new()),
+            drag: RwSignal::new(None),
+            show_errors: RwSignal::new(false),
+            can_undo: RwSignal::new(false),
+            can_redo: RwSignal::new(false),
+            device: RwSignal::new(Device::Desktop),
+            toast: RwSignal::new(None),
+            me: RwSignal::new((String::new(), COLORS[0].to_string())),
+            focus: StoredValue::new_local(None),
+            client: StoredValue::new_local(None),
+            #[cfg(feature = "hydrate")]
+            socket: StoredValue::new_local(None),
+        }
+    }
+
+    pub fn can_edit(&self) -> bool {
+        self.info
+            .with_untracked(|i| i.as_ref().is_some_and(PageInfo::can_edit))
+    }
+
+    pub fn page_type(&self) -> PageType {
+        self.info
+            .with_untracked(|i| i.as_ref().map(|i| i.page_type))
+            .unwrap_or(PageType::Page)
+    }
+
+    fn with_client<R>(&self, f: impl FnOnce(&mut Client) -> R) -> Option<R> {
+        self.client
+            .try_update_value(|c| c.as_mut().map(f))
+            .flatten()
+    }
+
+    /// Re-reads the draft into the signals the views watch.
+    pub fn refresh(&self) {
+        if let Some((draft, undo, redo)) =
+            self.with_client(|c| (c.read(), c.can_undo(), c.can_redo()))
+        {
+            self.blocks.set(draft.blocks);
+            self.can_undo.set(undo);
+            self.can_redo.set(redo);
+        }
+    }
+
+    /// Sends queued local updates (while offline they stay in the document and go out with
+    /// the sync handshake on reconnect).
+    pub fn flush(&self) {
+        let frames = self.with_client(|c| c.take_outgoing()).unwrap_or_default();
+        #[cfg(feature = "hydrate")]
+        transport::send_all(*self, frames);
+        #[cfg(not(feature = "hydrate"))]
+        drop(frames);
+    }
+
+    /// One local edit: applied, sent, shown.
+    pub fn edit<R>(&self, f: impl FnOnce(&mut TransactionMut, &ArrayRef) -> R) -> Option<R> {
+        if !self.can_edit() {
+            return None;
+        }
+        let out = self.with_client(|c| c.edit(f));
+        self.flush();
+        self.refresh();
+        out
+    }
+
+    /// Closes the current undo step (structural edits are each their own step).
+    fn step(&self) {
+        self.with_client(Client::end_undo_step);
+    }
+
+    pub fn insert(&self, block_type: BlockType, slot: Slot) {
+        self.step();
+        let Some(id) = self.with_client(|c| c.fresh_id(block_type.name())) else {
+            return;
+        };
+        let mut node = edit::new_block(block_type, id.clone());
+        if let Some(sample) = sample_text(block_type) {
+            node.props.extend(sample);
+        }
+        if self.edit(|txn, root| edit::insert_at(txn, root, &slot, &node)) == Some(true) {
+            self.select(Some(id));
+        }
+        self.step();
+    }
+
+    pub fn move_to(&self, id: &str, slot: Slot) {
+        self.step();
+        self.edit(|txn, root| edit::move_block(txn, root, id, &slot));
+        self.step();
+    }
+
+    /// Move up/down (keyboard and toolbar), into and out of columns.
+    pub fn step_move(&self, id: &str, up: bool) {
+        if let Some(slot) = self.blocks.with_untracked(|b| tree::step_slot(b, id, up)) {
+            self.move_to(id, slot);
+        }
+    }
+
+    pub fn remove(&self, id: &str) {
+        let next = self.blocks.with_untracked(|b| {
+            tree::neighbour(b, id, false)
+                .filter(|n| {
+                    tree::find(
+                        tree::find(b, id).map(tree::children_of).unwrap_or_default(),
+                        n,
+                    )
+                    .is_none()
+                })
+                .or_else(|| tree::neighbour(b, id, true))
+        });
+        self.step();
+        self.edit(|txn, root| edit::delete_block(txn, root, id));
+        self.step();
+        self.select(next);
+    }
+
+    pub fn duplicate(&self, id: &str) {
+        self.step();
+        let copy = self.with_client(|c| {
+            let mut ids = Vec::new();
+            for _ in 0..64 {
+                ids.push(c.fresh_id("copy"));
+            }
+            ids
+        });
+        let Some(mut ids) = copy else { return };
+        ids.reverse();
+        let new_id = self
+            .edit(|txn, root| {
+                edit::duplicate_block(txn, root, id, &mut || ids.pop().unwrap_or_default())
+            })
+            .flatten();
+        self.step();
+        if new_id.is_some() {
+            self.select(new_id);
+        }
+    }
+
+    pub fn set_prop(&self, id: &str, field: &str, value: Value) {
+        self.edit(|txn, root| edit::set_prop(txn, root, id, field, &value));
+    }
+
+    /// Replaces `delete` characters at `at` in a text prop with `insert`.
+    pub fn splice(&self, id: &str, field: &str, at: u32, delete: u32, insert: &str) {
+        self.edit(|txn, root| {
+            if let Some(text) = edit::text_prop(txn, root, id, field) {
+                edit::splice_text(txn, &text, at, delete, insert);
+            }
+        });
+    }
+
+    /// Toggles a mark on a range of a text prop.
+    pub fn format(&self, id: &str, field: &str, at: u32, len: u32, mark: &str, value: Any) {
+        self.step();
+        self.edit(|txn, root| {
+            if let Some(text) = edit::text_prop(txn, root, id, field) {
+                edit::format_text(txn, &text, at, len, mark, value);
+            }
+        });
+        self.step();
+    }
+
+    pub fn undo(&self) {
+        if self.with_client(Client::undo).is_some() {
+            self.flush();
+            self.refresh();
+        }
+    }
+
+    pub fn redo(&self) {
+        if self.with_client(Client::redo).is_some() {
+            self.flush();
+            self.refresh();
+        }
+    }
+
+    /// Selects a block (or none) and tells the others.
+    pub fn select(&self, id: Option<String>) {
+        if self.selected.get_untracked() == id {
+            return;
+        }
+        self.selected.set(id);
+        self.announce();
+    }
+
+    /// Sends this person's presence: name, colour, selected block.
+    pub fn announce(&self) {
+        let (name, color) = self.me.get_untracked();
+        let state = json!({
+            "user": {"name": name, "color": color},
+            "selected": self.selected.get_untracked(),
+        });
+        let frame = self.with_client(|c| c.set_presence(&state)).flatten();
+        #[cfg(feature = "hydrate")]
+        transport::send_all(*self, frame.into_iter().collect());
+        #[cfg(not(feature = "hydrate"))]
+        drop(frame);
+    }
+
+    /// Re-reads the others' presence.
+    pub fn refresh_peers(&self) {
+        let peers = self
+            .with_client(|c| c.peers(30_000))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(client_id, v)| Peer {
+                client_id,
+                name: v
+                    .pointer("/user/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("Someone")
+                    .to_string(),
+                color: v
+                    .pointer("/user/color")
+                    .and_then(Value::as_str)
+                    .filter(|c| crate::theme::is_hex_color(c))
+                    .unwrap_or("#64748b")
+                    .to_string(),
+                selected: v
+                    .get("selected")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            })
+            .collect();
+        self.peers.set(peers);
+    }
+
+    pub fn notify(&self, ok: bool, message: impl Into<String>) {
+        self.toast.set(Some((ok, message.into())));
+    }
+
+    /// Re-reads the page facts (after publishing, scheduling, renaming).
+    pub fn reload_info(&self) {
+        let ed = *self;
+        leptos::task::spawn_local(async move {
+            if let Ok(v) = api::get(&format!("/api/v1/pages/{}", ed.page_id)).await {
+                ed.info.set(Some(PageInfo::from_json(&v)));
+            }
+        });
+    }
+}
+
+/// Starter text for new blocks, so a fresh block looks like something and is easy to type over.
+fn sample_text(block_type: BlockType) -> Option<Vec<(String, Value)>> {
+    let pairs: &[(&str, &str)] = match block_type {
+        BlockType::Hero => &[
+            ("heading", "A new heading"),
+            ("subheading", "Say something about it."),
+        ],
+        BlockType::RichText => &[("body", "Write something here.")],
+        BlockType::Button => &[("label", "Learn more"), ("url", "/")],
+        _ => return None,
+    };
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect(),
+    )
+}
+
+#[component]
+pub fn EditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let page_id = params
+        .with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()))
+        .unwrap_or_default();
+    let ed = Ed::new(page_id);
+    provide_context(ed);
+
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            transport::start(ed);
+            input::install_keys(ed);
+        }
+    });
+
+    let loaded = move || ed.info.with(Option::is_some);
+    view! {
+        <div class="flex h-screen flex-col overflow-hidden bg-slate-100">
+            <panels::TopBar />
+            <Show
+                when=loaded
+                fallback=move || view! {
+                    <div class="flex flex-1 items-center justify-center text-slate-500" data-testid="editor-loading">
+                        {move || match ed.status.get() {
+                            Conn::Offline => "Offline: the editor opens when the connection returns.",
+                            _ => "Opening the page…",
+                        }}
+                    </div>
+                }
+            >
+                <div class="flex min-h-0 flex-1">
+                    <panels::Palette />
+                    <canvas::Canvas />
+                    <inspector::Inspector />
+                </div>
+            </Show>
+            <panels::Toast />
+        </div>
+    }
+}

@@ -1,0 +1,61 @@
+//! The admin: the only hydrated part of Vitrine. `/admin/login`, the shops and pages list at
+//! `/admin`, and the page editor at `/admin/pages/{id}`.
+
+pub mod api;
+pub mod dashboard;
+pub mod editor;
+pub mod login;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    ParamSegment, StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The HTML document around the admin app, with hydration scripts.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="robots" content="noindex" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="bg-slate-50 font-sans text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href=crate::storefront::STYLESHEET />
+        <Title text="Vitrine admin" />
+        <Router>
+            <Routes fallback=|| view! { <p class="p-8">"Not found."</p> }>
+                <Route path=StaticSegment("admin") view=dashboard::Dashboard />
+                <Route path=(StaticSegment("admin"), StaticSegment("login")) view=login::Login />
+                <Route path=(StaticSegment("admin"), StaticSegment("pages"), ParamSegment("id")) view=editor::EditorPage />
+            </Routes>
+        </Router>
+    }
+}
+
+/// Vitrine's mark, top left of admin pages.
+#[component]
+pub fn Brand() -> impl IntoView {
+    view! {
+        <a href="/admin" class="flex items-center gap-2 font-semibold tracking-tight text-slate-900">
+            <span class="flex h-7 w-7 items-center justify-center rounded-md bg-slate-900 text-sm text-white">"V"</span>
+            "Vitrine"
+        </a>
+    }
+}
