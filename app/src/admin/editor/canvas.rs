@@ -229,7 +229,7 @@ fn EditBlock(node: Value, parent: Option<String>) -> impl IntoView {
     let toolbar_id = id.clone();
     let before = Some(id.clone());
     #[cfg(feature = "hydrate")]
-    request_animation_frame(move || restore_caret(ed));
+    queue_microtask(move || restore_caret(ed));
     view! {
         <div
             class="group/block relative"
@@ -343,13 +343,15 @@ pub fn restore_caret(ed: Ed) {
         return;
     };
     let document = leptos::prelude::document();
-    let active = document.active_element();
-    if active.as_ref() != Some(&field) {
+    if document.active_element().as_ref() != Some(&field) {
+        // Selection first, then focus: focusing keeps a selection already inside the field.
+        super::text::select_in(&field, f.start, f.end);
         if let Some(h) = field.dyn_ref::<web_sys::HtmlElement>() {
             let _ = h.focus();
         }
+    } else if super::text::selection_in(&field) != Some((f.start, f.end)) {
+        super::text::select_in(&field, f.start, f.end);
     }
-    super::text::select_in(&field, f.start, f.end);
 }
 
 /// The `[data-field]` element of a block's field on the canvas.

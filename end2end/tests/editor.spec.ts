@@ -1,0 +1,183 @@
+import { test, expect, Browser, BrowserContext, Page } from '@playwright/test';
+import { apiURL, shopURL } from '../env';
+
+// The editor in Chromium: two people on one page, and the publish → restore round trip.
+
+const EMAIL = 'editor@harborandpine.example';
+const PASSWORD = 'vitrine-demo';
+
+async function newPage(playwright: any, title: string): Promise<number> {
+  const api = await playwright.request.newContext({ baseURL: apiURL });
+  const login = await api.post('/api/v1/session', { data: { email: EMAIL, password: PASSWORD } });
+  expect(login.status()).toBe(200);
+  const cookie = (login.headers()['set-cookie'] ?? '').split(';')[0];
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-') + '-' + Date.now();
+  const created = await api.post('/api/v1/shops/demo/pages', {
+    headers: { Cookie: cookie },
+    data: { title, slug, page_type: 'page' },
+  });
+  expect(created.status()).toBe(201);
+  return (await created.json()).id;
+}
+
+/** A logged-in browser context (through the login page) with the editor open on `pageId`. */
+async function openEditor(browser: Browser, pageId: number): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ baseURL: shopURL });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // Straight to the editor: the admin sends us to log in first and then back.
+  await page.goto(`/admin/pages/${pageId}`);
+  await expect(page).toHaveURL(/\/admin\/login\?next=/);
+  await page.fill('#email', EMAIL);
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await expect(page).toHaveURL(new RegExp(`/admin/pages/${pageId}$`));
+  await expect(page.locator('[data-testid=connection][data-state=connected]')).toBeVisible();
+  return { context, page, errors };
+}
+
+const canvas = (p: Page) => p.locator('[data-testid=canvas]');
+const heroHeading = (p: Page) => canvas(p).locator('[data-block-type=hero] [data-field=heading]');
+const richBody = (p: Page) => canvas(p).locator('[data-block-type=rich_text] [data-field=body]');
+
+test('two editors build one page together, undo only their own edits and merge after going offline', async ({ browser, playwright }) => {
+  const pageId = await newPage(playwright, 'Together');
+  const a = await openEditor(browser, pageId);
+  const b = await openEditor(browser, pageId);
+
+  // A adds a hero; B sees it within a second.
+  await a.page.locator('[data-testid=palette] button[data-block-type=hero]').click();
+  await expect(heroHeading(a.page)).toHaveText('A new heading');
+  const shown = Date.now();
+  await expect(heroHeading(b.page)).toHaveText('A new heading', { timeout: 1000 });
+  console.log(`hero reached B after ${Date.now() - shown} ms`);
+  // Each sees the other on the page.
+  await expect(a.page.locator('[data-testid=presence] [data-testid=peer]')).toHaveCount(1);
+  await expect(b.page.locator('[data-testid=presence] [data-testid=peer]')).toHaveCount(1);
+
+  // A adds a rich-text block after the hero.
+  await a.page.locator('[data-testid=palette] button[data-block-type=rich_text]').click();
+  await expect(richBody(b.page)).toHaveText('Write something here.');
+
+  // B types in the hero heading while A types in the rich text, at the same time.
+  await heroHeading(b.page).click();
+  await b.page.keyboard.press('End');
+  await richBody(a.page).click();
+  await a.page.keyboard.press('End');
+  await Promise.all([
+    b.page.keyboard.type(' from B', { delay: 40 }),
+    a.page.keyboard.type(' and A', { delay: 40 }),
+  ]);
+  for (const p of [a.page, b.page]) {
+    await expect(heroHeading(p)).toHaveText('A new heading from B');
+    await expect(richBody(p)).toHaveText('Write something here. and A');
+  }
+
+  // A's undo takes back A's typing only: B's words stay.
+  await a.page.waitForTimeout(600); // past the undo capture window
+  await a.page.keyboard.press('Control+z');
+  for (const p of [a.page, b.page]) {
+    await expect(richBody(p)).toHaveText('Write something here.');
+    await expect(heroHeading(p)).toHaveText('A new heading from B');
+  }
+
+  // B goes offline and keeps editing; A does not see it until B is back.
+  await b.context.setOffline(true);
+  await expect(b.page.locator('[data-testid=connection][data-state=offline]')).toBeVisible();
+  await heroHeading(b.page).click();
+  await b.page.keyboard.press('End');
+  await b.page.keyboard.type(' offline');
+  await expect(heroHeading(b.page)).toHaveText('A new heading from B offline');
+  // Meanwhile A edits too.
+  await richBody(a.page).click();
+  await a.page.keyboard.press('End');
+  await a.page.keyboard.type(' Still here.');
+  await a.page.waitForTimeout(500);
+  await expect(heroHeading(a.page)).toHaveText('A new heading from B');
+
+  await b.context.setOffline(false);
+  await expect(b.page.locator('[data-testid=connection][data-state=connected]')).toBeVisible({ timeout: 10_000 });
+  for (const p of [a.page, b.page]) {
+    await expect(heroHeading(p)).toHaveText('A new heading from B offline');
+    await expect(richBody(p)).toHaveText('Write something here. Still here.');
+  }
+  expect(await canvas(a.page).locator('.vt-block').allInnerTexts()).toEqual(await canvas(b.page).locator('.vt-block').allInnerTexts());
+  await a.page.screenshot({ path: 'end2end/test-results/editor-two-people.png' });
+  expect(a.errors).toEqual([]);
+  expect(b.errors).toEqual([]);
+  await a.context.close();
+  await b.context.close();
+});
+
+test('edit → preview shows the draft → publish → storefront → restore the previous revision', async ({ browser, playwright }) => {
+  const pageId = await newPage(playwright, 'Round trip');
+  const { context, page, errors } = await openEditor(browser, pageId);
+
+  // A first version, published.
+  await page.locator('[data-testid=palette] button[data-block-type=rich_text]').click();
+  const heading = canvas(page).locator('[data-block-type=rich_text] [data-field=heading]');
+  await heading.click();
+  await page.keyboard.type('First words');
+  await expect(heading).toHaveText('First words');
+  await page.locator('[data-testid=publish]').click();
+  await expect(page.locator('[data-testid=toast]')).toContainText('Published revision 1');
+  const liveUrl = await page.locator('[data-testid=live-link]').getAttribute('href');
+  expect(liveUrl).toBeTruthy();
+
+  // A publish that fails validation highlights the block and its field, and changes nothing.
+  await page.locator('[data-testid=palette] button[data-block-type=button]').click();
+  const label = canvas(page).locator('[data-block-type=button] [data-field=label]');
+  await label.click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Backspace');
+  await expect(label).toHaveText('');
+  await page.locator('[data-testid=publish]').click();
+  await expect(page.locator('[data-testid=toast]')).toContainText('Not published');
+  await expect(page.locator('[data-edit-id][style*="dc2626"]')).toHaveCount(1);
+  await expect(page.locator('[data-field-control=label][data-invalid=true]')).toBeVisible();
+  await label.click();
+  await page.locator('[data-testid=block-toolbar] button[aria-label="Delete block"]').click();
+  await expect(canvas(page).locator('[data-block-type=button]')).toHaveCount(0);
+
+  // Change the heading in the editor.
+  await heading.click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(', then better ones');
+  await expect(heading).toHaveText('First words, then better ones');
+
+  // A preview link shows the draft; the storefront still shows the published page.
+  await page.getByRole('button', { name: 'Preview link' }).click();
+  await page.locator('[data-testid=create-preview]').click();
+  const previewUrl = await page.locator('[data-testid=preview-url]').inputValue();
+  await expect(page.locator('[data-testid=active-links]')).toContainText('1 active link');
+  await page.getByRole('button', { name: 'Close' }).click();
+  const reviewer = await browser.newContext();
+  const preview = await reviewer.newPage();
+  await preview.goto(previewUrl);
+  await expect(preview.locator('[data-preview-banner]')).toContainText('Draft');
+  await expect(preview.locator('h2')).toContainText('First words, then better ones');
+  const shopper = await browser.newContext();
+  const store = await shopper.newPage();
+  await store.goto(liveUrl!);
+  await expect(store.locator('main h2')).toHaveText('First words');
+
+  // Publish: the storefront shows it.
+  await page.locator('[data-testid=publish]').click();
+  await expect(page.locator('[data-testid=toast]')).toContainText('Published revision 2');
+  await store.reload();
+  await expect(store.locator('main h2')).toHaveText('First words, then better ones');
+
+  // Restore revision 1: the storefront shows the old heading again (and so does the draft).
+  await page.getByRole('button', { name: 'History' }).click();
+  await expect(page.locator('[data-testid=revisions] li')).toHaveCount(2);
+  await page.locator('[data-revision="1"] [data-testid=restore]').click();
+  await expect(page.locator('[data-testid=toast]')).toContainText('Revision 1 is live again');
+  await store.reload();
+  await expect(store.locator('main h2')).toHaveText('First words');
+  await page.getByRole('button', { name: 'Close' }).click();
+  await expect(heading).toHaveText('First words');
+  await page.screenshot({ path: 'end2end/test-results/editor-round-trip.png' });
+  expect(errors).toEqual([]);
+  await Promise.all([context.close(), reviewer.close(), shopper.close()]);
+});
