@@ -2,11 +2,12 @@ import { test, expect } from '@playwright/test';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
-import { apiURL } from '../env';
+import { apiURL, shopURL } from '../env';
 
 // A stock Yjs client (yjs + y-websocket's WebsocketProvider) joins a page's room with an
 // editor's session cookie, sees the draft's blocks, and inserts a block laid out as
-// DESIGN.md §3 says; the block shows up in a second client and in GET …/draft.
+// DESIGN.md §3 says; the block shows up in an editor open in Chromium, in a second client and
+// in GET …/draft.
 
 const EMAIL = 'editor@harborandpine.example';
 const PASSWORD = 'vitrine-demo';
@@ -32,7 +33,7 @@ async function synced(provider: WebsocketProvider) {
   });
 }
 
-test('a stock Yjs client joins, reads and inserts a block', async ({ playwright }) => {
+test('a stock Yjs client joins, reads and inserts a block', async ({ playwright, browser }) => {
   const request = await playwright.request.newContext({ baseURL: apiURL });
   const login = await request.post('/api/v1/session', { data: { email: EMAIL, password: PASSWORD } });
   expect(login.status()).toBe(200);
@@ -43,6 +44,14 @@ test('a stock Yjs client joins, reads and inserts a block', async ({ playwright 
   const pages = await (await request.get('/api/v1/shops/demo/pages', { headers: { Cookie: cookie } })).json();
   const about = pages.pages.find((p: { slug: string }) => p.slug === 'about');
   expect(about).toBeTruthy();
+
+  // An editor is open on the page in Chromium.
+  const editorContext = await browser.newContext();
+  await editorContext.addCookies([{ name: 'vitrine_session', value: cookie.split('=')[1], domain: 'demo.localhost', path: '/' }]);
+  const editor = await editorContext.newPage();
+  await editor.goto(`${shopURL}/admin/pages/${about.id}`);
+  await expect(editor.locator('[data-testid=connection][data-state=connected]')).toBeVisible();
+  await expect(editor.locator('[data-testid=canvas] [data-block-id=about-intro]')).toBeVisible();
 
   const server = apiURL.replace(/^http/, 'ws') + '/api/v1/pages';
   const room = `${about.id}/collab`;
@@ -78,6 +87,8 @@ test('a stock Yjs client joins, reads and inserts a block', async ({ playwright 
       .poll(() => docB.getArray<Y.Map<unknown>>('blocks').toArray().map((m) => m.get('id')), { timeout: 3000 })
       .toContain('yjs-hero');
 
+    await expect(editor.locator('[data-testid=canvas] [data-block-id=yjs-hero] h1')).toHaveText('Hello from Yjs', { timeout: 1000 });
+
     const draft = await (await request.get(`/api/v1/pages/${about.id}/draft`, { headers: { Cookie: cookie } })).json();
     expect(draft.errors).toEqual([]);
     expect(draft.blocks[0]).toMatchObject({ id: 'yjs-hero', type: 'hero', props: { heading: 'Hello from Yjs', align: 'center' } });
@@ -88,5 +99,6 @@ test('a stock Yjs client joins, reads and inserts a block', async ({ playwright 
       d.destroy();
     }
     await request.dispose();
+    await editorContext.close();
   }
 });
