@@ -1,6 +1,9 @@
 //! Vitrine's isomorphic UI: the block library shared by the storefront and the editor, the
 //! storefront page views, and the admin shell (the only part that hydrates).
 
+// The editor's view types nest deeply; release builds need more room to compute their layout.
+#![recursion_limit = "512"]
+
 pub mod admin;
 pub mod blocks;
 pub mod draft;

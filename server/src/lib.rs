@@ -2,6 +2,9 @@
 //! service, the sample seed and the CLI. `http::router` builds the whole axum app, so tests
 //! drive exactly what production serves.
 
+// The editor's view types nest deeply; release builds need more room to compute their layout.
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod auth;
 pub mod cli;
