@@ -29,11 +29,13 @@ async function openEditor(browser: Browser, pageId: number): Promise<{ context: 
   // Straight to the editor: the admin sends us to log in first and then back.
   await page.goto(`/admin/pages/${pageId}`);
   await expect(page).toHaveURL(/\/admin\/login\?next=/);
+  // The form works once the wasm has hydrated it (the button is disabled until then).
+  await expect(page.locator('button[type=submit]')).toBeEnabled({ timeout: 20_000 });
   await page.fill('#email', EMAIL);
   await page.fill('#password', PASSWORD);
   await page.click('button[type=submit]');
   await expect(page).toHaveURL(new RegExp(`/admin/pages/${pageId}$`));
-  await expect(page.locator('[data-testid=connection][data-state=connected]')).toBeVisible();
+  await expect(page.locator('[data-testid=connection][data-state=connected]')).toBeVisible({ timeout: 20_000 });
   return { context, page, errors };
 }
 

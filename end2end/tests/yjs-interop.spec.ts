@@ -50,7 +50,7 @@ test('a stock Yjs client joins, reads and inserts a block', async ({ playwright,
   await editorContext.addCookies([{ name: 'vitrine_session', value: cookie.split('=')[1], domain: 'demo.localhost', path: '/' }]);
   const editor = await editorContext.newPage();
   await editor.goto(`${shopURL}/admin/pages/${about.id}`);
-  await expect(editor.locator('[data-testid=connection][data-state=connected]')).toBeVisible();
+  await expect(editor.locator('[data-testid=connection][data-state=connected]')).toBeVisible({ timeout: 20_000 });
   await expect(editor.locator('[data-testid=canvas] [data-block-id=about-intro]')).toBeVisible();
 
   const server = apiURL.replace(/^http/, 'ws') + '/api/v1/pages';

@@ -18,6 +18,9 @@ pub fn Login() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // Until the wasm has hydrated the form cannot log in: keep it from submitting natively.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     let submit = move |e: leptos::ev::SubmitEvent| {
         e.prevent_default();
         busy.set(true);
@@ -46,7 +49,7 @@ pub fn Login() -> impl IntoView {
         <main class="flex min-h-screen items-center justify-center bg-slate-100 px-4">
             <div class="w-full max-w-sm">
                 <div class="mb-6 flex justify-center"><Brand /></div>
-                <form class="rounded-xl bg-white p-6 shadow-lg ring-1 ring-slate-900/5" on:submit=submit>
+                <form method="post" class="rounded-xl bg-white p-6 shadow-lg ring-1 ring-slate-900/5" on:submit=submit>
                     <h1 class="text-lg font-semibold">"Log in to your shops"</h1>
                     <label class="mt-4 block text-sm font-medium text-slate-700" for="email">"Email"</label>
                     <input id="email" name="email" type="email" autocomplete="username" required
@@ -57,7 +60,7 @@ pub fn Login() -> impl IntoView {
                         class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 shadow-sm focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30 focus:outline-none"
                         on:input=move |e| password.set(event_target_value(&e)) prop:value=password />
                     {move || error.get().map(|m| view! { <p class="mt-3 text-sm text-red-600" role="alert">{m}</p> })}
-                    <button type="submit" disabled=move || busy.get()
+                    <button type="submit" disabled=move || busy.get() || !ready.get()
                         class="mt-5 w-full rounded-md bg-blue-600 px-3 py-2 font-semibold text-white shadow-sm hover:bg-blue-700 disabled:opacity-60">
                         {move || if busy.get() { "Logging in…" } else { "Log in" }}
                     </button>
