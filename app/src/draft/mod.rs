@@ -32,7 +32,8 @@ impl DraftJson {
     }
 }
 
-pub(crate) fn node_from_value(v: &Value) -> BlockNode {
+/// One block map read as JSON → a node for validation (see [`DraftJson::nodes`]).
+pub fn node_from_value(v: &Value) -> BlockNode {
     let obj = v.as_object();
     let text = |k: &str| {
         obj.and_then(|o| o.get(k))

@@ -72,13 +72,11 @@ fn guard_links(e: leptos::ev::MouseEvent) {
 
 #[component]
 fn EmptyPage() -> impl IntoView {
-    let ed = expect_context::<Ed>();
     view! {
         <div class="rounded-xl border-2 border-dashed border-slate-300 p-16 text-center font-sans text-slate-500">
             <p class="text-lg font-medium text-slate-700">"This page is empty"</p>
             <p class="mt-1">"Add a block from the panel on the left, or drag one here."</p>
             <DropZone parent=None before=None tall=true />
-            {move || ed.synced.get().then_some(())}
         </div>
     }
 }
@@ -207,8 +205,7 @@ fn EditBlock(node: Value, parent: Option<String>) -> impl IntoView {
     let inner = match block_type {
         Some(BlockType::Columns) => view! { <ColumnsEdit node=node.clone() /> }.into_any(),
         Some(_) => {
-            let node: crate::blocks::BlockNode =
-                serde_json::from_value(node.clone()).unwrap_or_default();
+            let node: crate::blocks::BlockNode = crate::draft::node_from_value(&node);
             match crate::draft::preview_block(&node) {
                 Some(block) => view! { <BlockView block=block /> }.into_any(),
                 None => unknown(&node.block_type).into_any(),
@@ -271,7 +268,7 @@ fn unknown(type_name: &str) -> impl IntoView + use<> {
 #[component]
 fn ColumnsEdit(node: Value) -> impl IntoView {
     let id = id_of(&node).to_string();
-    let bn: crate::blocks::BlockNode = serde_json::from_value(node.clone()).unwrap_or_default();
+    let bn: crate::blocks::BlockNode = crate::draft::node_from_value(&node);
     let props = match crate::draft::preview_block(&bn).map(|b| b.props) {
         Some(crate::blocks::BlockProps::Columns(p)) => p,
         _ => Default::default(),

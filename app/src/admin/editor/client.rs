@@ -28,8 +28,6 @@ pub struct Received {
     pub doc: bool,
     /// Someone's presence changed.
     pub presence: bool,
-    /// The hub's first SyncStep2 arrived: the copy is now complete.
-    pub synced: bool,
 }
 
 pub struct Client {
@@ -123,7 +121,6 @@ impl Client {
                 Message::Sync(SyncMessage::SyncStep2(u)) => {
                     self.apply_remote(&u)?;
                     got.doc = true;
-                    got.synced = true;
                 }
                 Message::Sync(SyncMessage::Update(u)) => {
                     self.apply_remote(&u)?;
@@ -234,18 +231,25 @@ impl Client {
 
     /// A block id no one else will pick: this client's id and a counter.
     pub fn fresh_id(&mut self, prefix: &str) -> String {
-        self.next_id += 1;
-        format!(
-            "{prefix}-{:x}{}",
-            self.doc().client_id().get() % 0xFF_FFFF,
-            self.next_id
-        )
+        fresh_id(self.doc().client_id().get(), &mut self.next_id, prefix)
     }
 
-    /// Whether the document holds anything yet (the hub's state arrived or edits were made).
-    pub fn is_empty(&self) -> bool {
-        self.doc().transact().state_vector().is_empty()
+    /// Copies a block (and its children, with fresh ids) right after itself, as one local
+    /// edit. Returns the copy's id.
+    pub fn duplicate(&mut self, id: &str) -> Option<String> {
+        let root = self.blocks_root();
+        let client = self.doc().client_id().get();
+        let counter = &mut self.next_id;
+        let mut txn = self.awareness.doc().transact_mut_with(LOCAL);
+        draft::edit::duplicate_block(&mut txn, &root, id, &mut || {
+            fresh_id(client, counter, "copy")
+        })
     }
+}
+
+fn fresh_id(client: u64, counter: &mut u64, prefix: &str) -> String {
+    *counter += 1;
+    format!("{prefix}-{:x}{}", client % 0xFF_FFFF, counter)
 }
 
 impl Default for Client {
@@ -362,6 +366,37 @@ mod tests {
         handshake(&mut b, &mut a);
         assert_eq!(a.read(), b.read());
         assert_eq!(a.read().blocks.len(), 2);
+    }
+
+    #[test]
+    fn a_duplicated_container_gets_fresh_unique_ids_however_many_children_it_has() {
+        let mut a = Client::new();
+        let columns = crate::blocks::BlockNode {
+            children: (0..100)
+                .map(|i| new_block(BlockType::Spacer, format!("s{i}")))
+                .collect(),
+            ..new_block(BlockType::Columns, "c".into())
+        };
+        a.edit(|txn, root| {
+            insert_at(
+                txn,
+                root,
+                &Slot {
+                    parent: None,
+                    index: 0,
+                },
+                &columns,
+            )
+        });
+        let copy = a.duplicate("c").expect("copied");
+        let ids = crate::draft::edit::all_ids(&a.read().blocks);
+        assert_eq!(ids.len(), 202);
+        assert!(ids.iter().all(|id| !id.is_empty()));
+        assert_eq!(
+            ids.iter().collect::<std::collections::HashSet<_>>().len(),
+            202
+        );
+        assert_eq!(ids[101], copy);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use leptos::ev::{FocusEvent, InputEvent};
 
 #[cfg(feature = "hydrate")]
 use {
-    super::{text, transport::field_plain},
+    super::{text, tree::prop_text},
     crate::blocks::{BlockType, FieldKind},
     crate::draft::edit::text_diff,
     leptos::prelude::*,
@@ -95,7 +95,7 @@ pub fn before_input(ed: Ed, e: InputEvent) {
         }
         let current = ed
             .blocks
-            .with_untracked(|b| field_plain(b, &block, &field))
+            .with_untracked(|b| prop_text(b, &block, &field))
             .unwrap_or_default();
         let len = current.encode_utf16().count() as u32;
         let (start, end) = text::selection_in(&el).unwrap_or((len, len));
@@ -184,11 +184,7 @@ pub fn before_input(ed: Ed, e: InputEvent) {
 #[cfg(feature = "hydrate")]
 pub fn toggle_mark(ed: Ed, block: &str, field: &str, start: u32, end: u32, mark: &str) {
     let has = ed.blocks.with_untracked(|b| {
-        let value = super::tree::find(b, block)?
-            .get("props")?
-            .get(field)?
-            .clone();
-        let rich = crate::blocks::RichText::from_value(&value)?;
+        let rich = crate::blocks::RichText::from_value(super::tree::prop(b, block, field)?)?;
         let mut pos = 0u32;
         for run in rich.0 {
             let len = run.text.encode_utf16().count() as u32;
@@ -230,7 +226,7 @@ pub fn after_input(ed: Ed, e: leptos::ev::Event) {
         };
         let current = ed
             .blocks
-            .with_untracked(|b| field_plain(b, &block, &field))
+            .with_untracked(|b| prop_text(b, &block, &field))
             .unwrap_or_default();
         let shown = text::field_text(&el);
         if let Some((at, delete, insert)) = text_diff(&current, &shown) {

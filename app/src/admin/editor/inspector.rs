@@ -4,7 +4,7 @@
 
 use super::tree;
 use super::{Ed, api};
-use crate::blocks::{BlockType, FieldDescriptor, FieldKind, RichText};
+use crate::blocks::{BlockType, FieldDescriptor, FieldKind};
 use crate::draft::edit::text_diff;
 use leptos::prelude::*;
 use serde_json::{Value, json};
@@ -80,13 +80,9 @@ fn FieldControl(id: String, desc: FieldDescriptor) -> impl IntoView {
     let value = {
         let id = id.clone();
         Memo::new(move |_| {
-            ed.blocks.with(|b| {
-                tree::find(b, &id)
-                    .and_then(|n| n.get("props"))
-                    .and_then(|p| p.get(desc.name))
-                    .cloned()
-                    .unwrap_or(Value::Null)
-            })
+            ed.blocks
+                .with(|b| tree::prop(b, &id, desc.name).cloned())
+                .unwrap_or(Value::Null)
         })
     };
     let error = {
@@ -126,15 +122,6 @@ fn FieldControl(id: String, desc: FieldDescriptor) -> impl IntoView {
     }
 }
 
-fn as_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => RichText::from_value(other)
-            .map(|r| r.to_plain())
-            .unwrap_or_default(),
-    }
-}
-
 fn control(
     ed: Ed,
     id: String,
@@ -148,12 +135,12 @@ fn control(
         FieldKind::Text | FieldKind::LongText | FieldKind::RichText => {
             let on_input = move |e: leptos::ev::Event| {
                 let new = event_target_value(&e);
-                let old = as_text(&value.get_untracked());
+                let old = tree::plain(&value.get_untracked());
                 if let Some((at, del, ins)) = text_diff(&old, &new) {
                     ed.splice(&id, name, at, del, &ins);
                 }
             };
-            let text = move || as_text(&value.get());
+            let text = move || tree::plain(&value.get());
             if desc.kind == FieldKind::Text {
                 view! { <input id=input_id type="text" class=INPUT prop:value=text on:input=on_input disabled=disabled maxlength=desc.max_len /> }.into_any()
             } else {
@@ -220,7 +207,7 @@ fn control(
             };
             let preview = (desc.kind == FieldKind::Image).then(|| view! {
                 {move || {
-                    let src = as_text(&value.get());
+                    let src = tree::plain(&value.get());
                     crate::safe_url::safe_image(&src).map(|s| {
                         let s = s.to_string();
                         view! { <img src=s alt="" class="mt-2 h-20 w-full rounded object-cover ring-1 ring-slate-200" /> }
@@ -229,7 +216,7 @@ fn control(
             });
             view! {
                 <input id=input_id type="text" class=INPUT placeholder=placeholder disabled=disabled
-                    prop:value=move || as_text(&value.get())
+                    prop:value=move || tree::plain(&value.get())
                     on:input=move |e| ed.set_prop(&id, name, Value::String(event_target_value(&e))) />
                 {preview}
             }

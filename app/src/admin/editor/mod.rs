@@ -151,7 +151,6 @@ pub struct Ed {
     pub errors: Memo<Vec<ValidationError>>,
     pub selected: RwSignal<Option<String>>,
     pub status: RwSignal<Conn>,
-    pub synced: RwSignal<bool>,
     pub peers: RwSignal<Vec<Peer>>,
     pub drag: RwSignal<Option<Drag>>,
     /// Set when a publish was refused: invalid blocks are outlined on the canvas.
@@ -185,10 +184,7 @@ impl Ed {
                 .with(|i| i.as_ref().map(|i| i.page_type))
                 .unwrap_or(PageType::Page);
             blocks.with(|b| {
-                let nodes: Vec<BlockNode> = b
-                    .iter()
-                    .map(|v| serde_json::from_value(v.clone()).unwrap_or_default())
-                    .collect();
+                let nodes: Vec<BlockNode> = b.iter().map(crate::draft::node_from_value).collect();
                 validate_tree(page_type, &nodes).err().unwrap_or_default()
             })
         });
@@ -199,7 +195,6 @@ impl Ed {
             errors,
             selected: RwSignal::new(None),
             status: RwSignal::new(Conn::Connecting),
-            synced: RwSignal::new(false),
             peers: RwSignal::new(Vec::new()),
             drag: RwSignal::new(None),
             show_errors: RwSignal::new(false),
@@ -253,15 +248,20 @@ impl Ed {
         drop(frames);
     }
 
-    /// One local edit: applied, sent, shown.
+    /// A change to this person's copy (an edit, undo, redo): made, sent, shown.
+    fn change<R>(&self, f: impl FnOnce(&mut Client) -> R) -> Option<R> {
+        let out = self.with_client(f);
+        self.flush();
+        self.refresh();
+        out
+    }
+
+    /// One local edit, if this person may edit.
     pub fn edit<R>(&self, f: impl FnOnce(&mut TransactionMut, &ArrayRef) -> R) -> Option<R> {
         if !self.can_edit() {
             return None;
         }
-        let out = self.with_client(|c| c.edit(f));
-        self.flush();
-        self.refresh();
-        out
+        self.change(|c| c.edit(f))
     }
 
     /// Closes the current undo step (structural edits are each their own step).
@@ -316,21 +316,11 @@ impl Ed {
     }
 
     pub fn duplicate(&self, id: &str) {
+        if !self.can_edit() {
+            return;
+        }
         self.step();
-        let copy = self.with_client(|c| {
-            let mut ids = Vec::new();
-            for _ in 0..64 {
-                ids.push(c.fresh_id("copy"));
-            }
-            ids
-        });
-        let Some(mut ids) = copy else { return };
-        ids.reverse();
-        let new_id = self
-            .edit(|txn, root| {
-                edit::duplicate_block(txn, root, id, &mut || ids.pop().unwrap_or_default())
-            })
-            .flatten();
+        let new_id = self.change(|c| c.duplicate(id)).flatten();
         self.step();
         if new_id.is_some() {
             self.select(new_id);
@@ -362,17 +352,11 @@ impl Ed {
     }
 
     pub fn undo(&self) {
-        if self.with_client(Client::undo).is_some() {
-            self.flush();
-            self.refresh();
-        }
+        self.change(Client::undo);
     }
 
     pub fn redo(&self) {
-        if self.with_client(Client::redo).is_some() {
-            self.flush();
-            self.refresh();
-        }
+        self.change(Client::redo);
     }
 
     /// Selects a block (or none) and tells the others.
@@ -430,13 +414,18 @@ impl Ed {
         self.toast.set(Some((ok, message.into())));
     }
 
-    /// Re-reads the page facts (after publishing, scheduling, renaming).
+    /// Reads the page facts (`GET /api/v1/pages/{id}`).
+    pub async fn load_info(self) -> Result<(), api::ApiError> {
+        let v = api::get(&format!("/api/v1/pages/{}", self.page_id)).await?;
+        self.info.set(Some(PageInfo::from_json(&v)));
+        Ok(())
+    }
+
+    /// Re-reads the page facts in the background (after publishing, scheduling, renaming).
     pub fn reload_info(&self) {
         let ed = *self;
         leptos::task::spawn_local(async move {
-            if let Ok(v) = api::get(&format!("/api/v1/pages/{}", ed.page_id)).await {
-                ed.info.set(Some(PageInfo::from_json(&v)));
-            }
+            let _ = ed.load_info().await;
         });
     }
 }

@@ -180,14 +180,8 @@ fn locate(root: &Element, target: u32) -> Option<(Node, u32)> {
         }
         Visit::Enter(_) => false,
     });
-    if hit.is_some() {
-        return hit;
-    }
-    if target >= pos {
-        // Past every text node: the end of the last text, or an empty last paragraph.
-        return candidate;
-    }
-    candidate
+    // Past every text node: the end of the last text, or an empty last paragraph.
+    hit.or(candidate)
 }
 
 /// The field element (`[data-field]`) an event target is in, with its block id and field.

@@ -70,12 +70,9 @@ pub fn start(ed: Ed) {
                 .unwrap_or(0);
             ed.me.set((name, super::color_for(id).to_string()));
         }
-        match api::get(&format!("/api/v1/pages/{}", ed.page_id)).await {
-            Ok(v) => ed.info.set(Some(super::PageInfo::from_json(&v))),
-            Err(e) => {
-                ed.notify(false, e.message);
-                return;
-            }
+        if let Err(e) = ed.load_info().await {
+            ed.notify(false, e.message);
+            return;
         }
         connect(ed, 0);
     });
@@ -183,7 +180,7 @@ fn retry(ed: Ed, attempt: u32) {
 fn receive(ed: Ed, data: &[u8]) {
     let before = ed.focus.get_value().and_then(|f| {
         ed.blocks
-            .with_untracked(|b| field_plain(b, &f.block, &f.field))
+            .with_untracked(|b| super::tree::prop_text(b, &f.block, &f.field))
             .map(|text| (f, text))
     });
     let mut replies = Vec::new();
@@ -196,7 +193,7 @@ fn receive(ed: Ed, data: &[u8]) {
                 if let Some((mut f, old)) = before
                     && let Some(new) = ed
                         .blocks
-                        .with_untracked(|b| field_plain(b, &f.block, &f.field))
+                        .with_untracked(|b| super::tree::prop_text(b, &f.block, &f.field))
                     && let Some((at, del, ins)) = crate::draft::edit::text_diff(&old, &new)
                 {
                     let ins = ins.encode_utf16().count() as u32;
@@ -214,9 +211,6 @@ fn receive(ed: Ed, data: &[u8]) {
                     ed.focus.set_value(Some(f));
                 }
             }
-            if got.synced {
-                ed.synced.set(true);
-            }
             if got.presence {
                 ed.refresh_peers();
             }
@@ -224,10 +218,4 @@ fn receive(ed: Ed, data: &[u8]) {
         Some(Err(e)) => leptos::logging::warn!("collaboration: {e}"),
         None => {}
     }
-}
-
-/// A text prop's plain text, from the draft JSON.
-pub fn field_plain(blocks: &[serde_json::Value], block: &str, field: &str) -> Option<String> {
-    let value = super::tree::find(blocks, block)?.get("props")?.get(field)?;
-    crate::blocks::RichText::from_value(value).map(|r| r.to_plain())
 }

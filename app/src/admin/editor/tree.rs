@@ -1,7 +1,7 @@
 //! Questions the editor asks of the draft's block tree (as JSON): where a block sits, where the
 //! next insert goes, where "move up/down" takes a block (into and out of columns).
 
-use crate::blocks::BlockType;
+use crate::blocks::{BlockType, RichText};
 use crate::draft::edit::Slot;
 use serde_json::Value;
 
@@ -52,6 +52,23 @@ pub fn place(blocks: &[Value], id: &str) -> Option<Place> {
         None
     }
     walk(blocks, None, id)
+}
+
+/// A block's prop, by block id and prop name.
+pub fn prop<'a>(blocks: &'a [Value], id: &str, field: &str) -> Option<&'a Value> {
+    find(blocks, id)?.get("props")?.get(field)
+}
+
+/// A text value's plain text (a string, runs or a Yjs delta), formatting dropped.
+pub fn plain(value: &Value) -> String {
+    RichText::from_value(value)
+        .map(|r| r.to_plain())
+        .unwrap_or_default()
+}
+
+/// A text prop's plain text.
+pub fn prop_text(blocks: &[Value], id: &str, field: &str) -> Option<String> {
+    prop(blocks, id, field).map(plain)
 }
 
 /// A block by id.
