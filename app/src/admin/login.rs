@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde_json::json;
 
-/// Where to go after logging in: a local admin path only (never another site).
+/// Where to go after logging in: a local admin page only (see [`super::is_safe_next`]).
 pub fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\'))
+    next.filter(|n| super::is_safe_next(n))
         .unwrap_or_else(|| "/admin".to_string())
 }
 
@@ -83,6 +83,8 @@ mod tests {
         );
         assert_eq!(safe_next(Some("//evil.example".into())), "/admin");
         assert_eq!(safe_next(Some("/\\evil.example".into())), "/admin");
+        assert_eq!(safe_next(Some("/administrator".into())), "/admin");
+        assert_eq!(safe_next(Some("/admin/login".into())), "/admin");
         assert_eq!(safe_next(None), "/admin");
     }
 }

@@ -13,6 +13,30 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
+/// Where the admin's login page lives.
+pub const LOGIN_PATH: &str = "/admin/login";
+
+/// Whether a path is one of the admin's pages.
+pub fn is_admin_path(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
+}
+
+/// Whether a path is the login page.
+pub fn is_login_path(path: &str) -> bool {
+    path == LOGIN_PATH || path == "/admin/login/"
+}
+
+/// A `next` the login page may send someone to (the server's redirect and the login form
+/// both ask): an admin page on this site, never another site (`//host`, `/\host`) nor the
+/// login page again.
+pub fn is_safe_next(next: &str) -> bool {
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    is_admin_path(path)
+        && !is_login_path(path)
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+}
+
 /// The HTML document around the admin app, with hydration scripts.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -7,6 +7,7 @@ pub mod session_store;
 
 use crate::error::AppError;
 use crate::state::AppState;
+use app::admin::{LOGIN_PATH as ADMIN_LOGIN, is_admin_path, is_login_path, is_safe_next};
 use axum::extract::{FromRequestParts, Request};
 use axum::http::{Method, request::Parts};
 use axum::middleware::Next;
@@ -83,9 +84,6 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// Where the admin's login page lives.
-pub const ADMIN_LOGIN: &str = "/admin/login";
-
 /// Gates the admin's HTML pages (the Leptos routes): without a logged-in session a `GET` of
 /// `/admin` or `/admin/…` answers `303` to `/admin/login?next=<the page>`, and the login page
 /// itself answers `303` to `/admin` (or to a `next` inside the admin) when already logged
@@ -111,21 +109,16 @@ pub async fn admin_gate(
     }
 }
 
-fn is_admin_path(path: &str) -> bool {
-    path == "/admin" || path.starts_with("/admin/")
-}
-
-fn is_login_path(path: &str) -> bool {
-    path == ADMIN_LOGIN || path == "/admin/login/"
-}
-
 /// Where an admin page request goes instead of being served, if anywhere.
 fn admin_redirect(uri: &axum::http::Uri, logged_in: bool) -> Option<String> {
     let path = uri.path();
     match (is_login_path(path), logged_in) {
         (false, false) => {
             let original = uri.path_and_query().map_or(path, |pq| pq.as_str());
-            Some(format!("{ADMIN_LOGIN}?next={}", encode_component(original)))
+            Some(format!(
+                "{ADMIN_LOGIN}?next={}",
+                percent_encoding::utf8_percent_encode(original, COMPONENT)
+            ))
         }
         (true, true) => {
             let next =
@@ -141,28 +134,12 @@ fn admin_redirect(uri: &axum::http::Uri, logged_in: bool) -> Option<String> {
     }
 }
 
-/// A `next` the login page may send someone to: an admin page on this site, never another
-/// site (`//host`, `/\host`) nor the login page again.
-fn is_safe_next(next: &str) -> bool {
-    let path = next.split(['?', '#']).next().unwrap_or_default();
-    is_admin_path(path)
-        && !is_login_path(path)
-        && !next.contains('\\')
-        && !next.chars().any(char::is_control)
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (as `encodeURIComponent`).
-fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// What `encodeURIComponent` leaves as it is: RFC 3986 unreserved characters.
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 fn see_other(location: &str) -> Response {
     use axum::http::{HeaderValue, StatusCode, header};
