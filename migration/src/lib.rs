@@ -5,6 +5,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_editors_and_drafts;
 mod m20261123_000003_preview_links;
 mod m20261123_000004_scheduled_publishing;
+mod m20261124_000005_session_user;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_editors_and_drafts::Migration),
             Box::new(m20261123_000003_preview_links::Migration),
             Box::new(m20261123_000004_scheduled_publishing::Migration),
+            Box::new(m20261124_000005_session_user::Migration),
         ]
     }
 }

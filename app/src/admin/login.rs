@@ -38,7 +38,7 @@ pub fn Login() -> impl IntoView {
                     busy.set(false);
                     error.set(Some(match e.status {
                         401 => "That email and password do not match an account.".to_string(),
-                        429 => "Too many attempts. Wait a few minutes and try again.".to_string(),
+                        // 429 and 503 say how long to wait ("try again in 2 seconds").
                         _ => e.message,
                     }));
                 }

@@ -1,16 +1,38 @@
 //! `POST /api/v1/session` (log in), `DELETE` (log out), `GET` (who am I).
+//!
+//! A login passes, in order: size bounds on the body and its fields (`400`/`413`, before
+//! anything else), a read-only look at the rate limits (`429`, so held-back clients never
+//! queue), the password-check gate (`503` with `Retry-After` when the server is busy), and the
+//! rate limits again, this time counting the attempt as a failure before the password is
+//! checked (see [`crate::auth::rate_limit`]).
 
-use crate::auth::{CurrentUser, USER_ID_KEY, normalize_email, password};
-use crate::error::AppError;
+use crate::auth::{
+    CurrentUser, MAX_EMAIL_LEN, MAX_PASSWORD_LEN, USER_ID_KEY, normalize_email, password,
+};
+use crate::error::{AppError, AppJson};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::handler::Handler;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
 use entity::{membership, shop, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use tower_sessions::Session;
+
+/// The largest login body read: an email and a password fit many times over.
+pub const MAX_LOGIN_BODY: usize = 16 * 1024;
+
+/// `/session`: log in (with the body bounded), log out, who am I.
+pub fn routes() -> MethodRouter<AppState> {
+    post(login.layer(DefaultBodyLimit::max(MAX_LOGIN_BODY)))
+        .delete(logout)
+        .get(me)
+}
 
 #[derive(Deserialize)]
 pub struct Login {
@@ -22,30 +44,49 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
-    Json(body): Json<Login>,
-) -> Result<Json<Value>, AppError> {
-    let email = normalize_email(&body.email).unwrap_or_else(|| body.email.trim().to_lowercase());
-    let client = peer.ip().to_string();
-    state
-        .login_limiter
+    AppJson(body): AppJson<Login>,
+) -> Result<Response, AppError> {
+    let email = body.email.trim();
+    if email.len() > MAX_EMAIL_LEN {
+        return Err(AppError::BadRequest(format!(
+            "an email address has at most {MAX_EMAIL_LEN} characters"
+        )));
+    }
+    if body.password.len() > MAX_PASSWORD_LEN {
+        return Err(AppError::BadRequest(format!(
+            "a password has at most {MAX_PASSWORD_LEN} bytes"
+        )));
+    }
+    let email = normalize_email(email).unwrap_or_else(|| email.to_lowercase());
+    let client = client_key(peer.ip());
+    let limiter = &state.login_limiter;
+    limiter
         .check(&client, &email)
+        .map_err(AppError::TooManyRequests)?;
+    let Some(permit) = state.hash_gate.enter().await else {
+        tracing::debug!(%client, "login refused: password checks busy");
+        return Ok(busy());
+    };
+    // Counted as a failure from here on, unless the password turns out right.
+    let attempt = limiter
+        .begin(&client, &email)
         .map_err(AppError::TooManyRequests)?;
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&state.db)
         .await?;
     if !password::verify(
+        permit,
         &body.password,
         found.as_ref().map(|u| u.password_hash.as_str()),
     )
     .await
     {
-        state.login_limiter.record_failure(&client, &email);
         tracing::info!(%client, "failed login");
         return Err(AppError::InvalidCredentials);
     }
     let user = found.ok_or(AppError::InvalidCredentials)?;
-    state.login_limiter.record_success(&email);
+    attempt.succeeded();
     // A new id at login: a session id planted before login is worthless afterwards.
     session
         .cycle_id()
@@ -56,16 +97,50 @@ pub async fn login(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     tracing::info!(user_id = user.id, "logged in");
-    Ok(Json(profile(&state, &user).await?))
+    Ok(Json(profile(&state, &user).await?).into_response())
 }
 
-pub async fn logout(session: Session) -> Result<axum::http::StatusCode, AppError> {
+/// The rate limits' key for a peer: its IPv4 address, or its IPv6 /64 (one host usually has
+/// a whole /64, so single IPv6 addresses would give it endless fresh keys).
+fn client_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// `503` with `Retry-After: 1` in the API's error format. Not an [`AppError`]: refusing
+/// logins under load is expected, not a server fault to log as an error.
+fn busy() -> Response {
+    let body = json!({"error": {
+        "code": "busy",
+        "message": "the server is busy checking other logins; try again in a moment",
+        "request_id": crate::http::current_request_id().unwrap_or_default(),
+    }});
+    let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<StatusCode, AppError> {
+    let id = session.id();
     // Deletes the stored session and tells the browser to drop the cookie.
     session
         .flush()
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(axum::http::StatusCode::NO_CONTENT)
+    // Collaboration sockets opened with this session close now, not at the next re-check.
+    if let Some(id) = id {
+        state.hub.session_ended(&id.to_string());
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn me(
@@ -88,4 +163,16 @@ async fn profile(state: &AppState, user: &user::Model) -> Result<Value, AppError
         })
         .collect();
     Ok(json!({"user": {"id": user.id, "email": user.email, "name": user.name}, "shops": shops}))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clients_are_keyed_by_address_or_ipv6_prefix() {
+        let key = |ip: &str| super::client_key(ip.parse().expect("ip"));
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2:aaaa::1"));
+    }
 }

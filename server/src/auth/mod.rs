@@ -22,6 +22,12 @@ use tower_sessions::Session;
 /// Session key holding the logged-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
 
+/// The longest email address accepted (RFC 5321's limit for a path).
+pub const MAX_EMAIL_LEN: usize = 254;
+/// The longest password accepted, in bytes: far beyond what anyone types, and it bounds what
+/// a login makes the server hash.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
 /// A member's role in a shop, weakest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
@@ -167,6 +173,7 @@ pub async fn role_in(
 }
 
 /// Creates a user (or updates the password of an existing one) and sets the role in a shop.
+/// A new password ends every session the user had: whoever knew the old one is logged out.
 pub async fn upsert_user_with_role(
     db: &DatabaseConnection,
     email: &str,
@@ -182,6 +189,11 @@ pub async fn upsert_user_with_role(
             "passwords have at least 8 characters".into(),
         ));
     }
+    if password.len() > MAX_PASSWORD_LEN {
+        return Err(AppError::BadRequest(format!(
+            "passwords have at most {MAX_PASSWORD_LEN} bytes"
+        )));
+    }
     let hash = password::hash(password).await?;
     let now = Utc::now();
     let user = match user::Entity::find()
@@ -192,7 +204,10 @@ pub async fn upsert_user_with_role(
         Some(existing) => {
             let mut active: user::ActiveModel = existing.into();
             active.password_hash = Set(hash);
-            active.update(db).await?
+            let user = active.update(db).await?;
+            let ended = session_store::end_user_sessions(db, user.id, None).await?;
+            tracing::info!(user_id = user.id, ended, "password reset; sessions ended");
+            user
         }
         None => {
             user::ActiveModel {
@@ -243,7 +258,7 @@ pub fn normalize_email(email: &str) -> Option<String> {
     (!local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
-        && email.len() <= 254
+        && email.len() <= MAX_EMAIL_LEN
         && !email.contains(char::is_whitespace))
     .then_some(email)
 }

@@ -1,12 +1,31 @@
 //! tower-sessions store over the application database (SeaORM), so sessions survive restarts
-//! and are shared by replicas.
+//! and are shared by replicas. Each row also names its user, so a user's sessions can be
+//! ended (at a password reset); expired rows are swept periodically.
 
 use async_trait::async_trait;
 use entity::session;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use std::time::Duration;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
+
+/// How often `serve` deletes expired sessions.
+pub const SWEEP_PERIOD: Duration = Duration::from_secs(5 * 60);
+
+/// Ends every session of a user except `keep` (the session making the change, if any).
+/// Returns how many were ended.
+pub async fn end_user_sessions(
+    db: &DatabaseConnection,
+    user_id: i64,
+    keep: Option<&Id>,
+) -> Result<u64, DbErr> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        delete = delete.filter(session::Column::Id.ne(keep.to_string()));
+    }
+    Ok(delete.exec(db).await?.rows_affected)
+}
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
@@ -28,14 +47,40 @@ impl DbSessionStore {
             .rows_affected)
     }
 
+    /// Deletes expired sessions now and then every `period`, for as long as the runtime
+    /// runs; a failed sweep is logged and retried at the next tick.
+    pub fn spawn_sweeper(self, period: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match self.delete_expired().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(deleted = n, "expired sessions deleted"),
+                    Err(e) => tracing::warn!(error = %e, "deleting expired sessions failed"),
+                }
+            }
+        })
+    }
+
     fn row(record: &Record) -> session_store::Result<session::ActiveModel> {
         Ok(session::ActiveModel {
             id: Set(record.id.to_string()),
             data: Set(serde_json::to_string(&record.data)
                 .map_err(|e| session_store::Error::Encode(e.to_string()))?),
             expires_at: Set(record.expiry_date.unix_timestamp()),
+            user_id: Set(user_of(record)),
         })
     }
+}
+
+/// The logged-in user a record belongs to, if any.
+fn user_of(record: &Record) -> Option<i64> {
+    record
+        .data
+        .get(crate::auth::USER_ID_KEY)
+        .and_then(serde_json::Value::as_i64)
 }
 
 fn backend(e: sea_orm::DbErr) -> session_store::Error {
@@ -63,14 +108,21 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates a session loaded by this request (new sessions go through `create`). It never
+    /// inserts: a request that was in flight while its session was ended (logout, password
+    /// reset, expiry) must not bring the session back when it saves on the way out.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session::Entity::insert(Self::row(record)?)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
-                    .to_owned(),
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        session::Entity::update_many()
+            .col_expr(session::Column::Data, Expr::value(data))
+            .col_expr(
+                session::Column::ExpiresAt,
+                Expr::value(record.expiry_date.unix_timestamp()),
             )
-            .exec_without_returning(&self.db)
+            .col_expr(session::Column::UserId, Expr::value(user_of(record)))
+            .filter(session::Column::Id.eq(record.id.to_string()))
+            .exec(&self.db)
             .await
             .map_err(backend)?;
         Ok(())
