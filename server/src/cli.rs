@@ -125,11 +125,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    config.preview_keyring()?;
+    // Outside dev this refuses to start without configured keys; in dev it generates one.
+    let (preview_keys, key_source) = config.preview_keyring()?;
+    println!("preview links: {key_source}");
     let db = db::connect_and_migrate(&config.database_url).await?;
     let addr = config.addr;
-    let state = AppState::new(db, config);
+    let state = AppState::new(db, config).with_preview_keys(preview_keys);
     state.hub.spawn_sweeper();
+    crate::auth::session_store::DbSessionStore::new(state.db.clone())
+        .spawn_sweeper(crate::auth::session_store::SWEEP_PERIOD);
     crate::publish::schedule::spawn(state.clone(), std::time::Duration::from_secs(5));
     let hub = state.hub.clone();
     let listener = tokio::net::TcpListener::bind(addr).await?;

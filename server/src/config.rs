@@ -51,9 +51,21 @@ pub struct Config {
     #[arg(long, env = "VITRINE_RENDER_CACHE", default_value = "on", value_parser = parse_on_off, global = true)]
     pub render_cache: bool,
 
+    /// Memory for cached storefront pages, in MiB. When full, the shop holding the most gives
+    /// up its least recently used page.
+    #[arg(
+        long,
+        env = "VITRINE_RENDER_CACHE_MIB",
+        default_value_t = 64,
+        value_parser = clap::value_parser!(u32).range(1..=65_536),
+        global = true
+    )]
+    pub render_cache_mib: u32,
+
     /// Preview-link signing keys, `kid:secret,kid:secret,…`; the first signs, all verify.
     /// Rotate by putting a new key first and keeping the old one until its links expire.
-    /// Required outside `dev` (in `dev` a fixed development key is used when unset).
+    /// Required outside `dev`. In `dev`, when unset, a random key is generated on first start
+    /// and kept in the data directory (`preview-key`, readable by its owner only).
     #[arg(
         long,
         env = "VITRINE_PREVIEW_KEYS",
@@ -61,6 +73,22 @@ pub struct Config {
         hide_env_values = true
     )]
     pub preview_keys: Option<String>,
+
+    /// Directory for the server's own files (the generated preview key). Default: the
+    /// directory of the SQLite database file, or `data` for other databases.
+    #[arg(long, env = "VITRINE_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Password checks that may run at once (each holds ~19 MiB); logins beyond them wait
+    /// briefly in a short queue, then get `503` with `Retry-After`. Default: the number of
+    /// CPUs, from 2 to 16.
+    #[arg(
+        long,
+        env = "VITRINE_LOGIN_CONCURRENCY",
+        global = true,
+        value_parser = clap::value_parser!(u16).range(1..=1024)
+    )]
+    pub login_concurrency: Option<u16>,
 
     /// Directory with the built site (stylesheet, wasm, images): cargo-leptos' site root.
     #[arg(
@@ -89,7 +117,10 @@ impl Config {
             public_url: None,
             env: Environment::Dev,
             render_cache: true,
+            render_cache_mib: 64,
             preview_keys: None,
+            data_dir: None,
+            login_concurrency: None,
             site_root: PathBuf::from("target/site"),
         }
     }
@@ -102,17 +133,107 @@ impl Config {
     pub fn scheme(&self) -> &'static str {
         if self.is_dev() { "http" } else { "https" }
     }
+
+    /// Where customers reach a shop host: `scheme://host[:port]`. A development server names
+    /// the port it listens on (`http://demo.localhost:3000`); elsewhere shops are served on
+    /// the scheme's default port (behind the TLS proxy). Never the port of a request's Host:
+    /// what carries this is cached and shared by every client.
+    pub fn shop_origin(&self, host: &str) -> String {
+        let port = self.addr.port();
+        if self.is_dev() && port != 0 && port != 80 {
+            format!("{}://{host}:{port}", self.scheme())
+        } else {
+            format!("{}://{host}", self.scheme())
+        }
+    }
+
+    /// The render cache's bound in bytes.
+    pub fn render_cache_bytes(&self) -> usize {
+        usize::try_from(self.render_cache_mib)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1024 * 1024)
+    }
+
+    /// The directory for the server's own files: `VITRINE_DATA_DIR`, else the directory of
+    /// the SQLite database file, else `data`.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        sqlite_file(&self.database_url)
+            .map(|file| match file.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            })
+            .unwrap_or_else(|| PathBuf::from("data"))
+    }
+}
+
+/// The file of a `sqlite:` database URL; `None` for in-memory and other databases.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|p| p == "mode=memory");
+    (!in_memory).then(|| PathBuf::from(path))
 }
 
 impl Config {
-    /// The preview keyring from `VITRINE_PREVIEW_KEYS`; a fixed development key in `dev` when
-    /// unset; an error elsewhere.
-    pub fn preview_keyring(&self) -> Result<crate::preview::Keyring, String> {
+    /// The preview keyring `serve` signs with, and where it came from: `VITRINE_PREVIEW_KEYS`;
+    /// in `dev` when unset, the key kept in the data directory (generated on first start);
+    /// an error elsewhere.
+    pub fn preview_keyring(
+        &self,
+    ) -> Result<(crate::preview::Keyring, crate::preview::token::KeySource), String> {
+        use crate::preview::Keyring;
+        use crate::preview::token::KeySource;
         match &self.preview_keys {
-            Some(spec) => crate::preview::Keyring::parse(spec)
+            Some(spec) => Keyring::parse(spec)
+                .map(|keys| (keys, KeySource::Configured))
                 .map_err(|e| format!("VITRINE_PREVIEW_KEYS: {e}")),
-            None if self.is_dev() => Ok(crate::preview::Keyring::development()),
-            None => Err("VITRINE_PREVIEW_KEYS must be set outside dev".into()),
+            None if self.is_dev() => {
+                Keyring::load_or_generate(&self.data_dir().join(PREVIEW_KEY_FILE))
+            }
+            None => {
+                Err("VITRINE_PREVIEW_KEYS must be set outside dev (VITRINE_ENV is not dev)".into())
+            }
         }
+    }
+}
+
+/// The file in the data directory that keeps a development server's preview key.
+pub const PREVIEW_KEY_FILE: &str = "preview-key";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_directory_follows_the_sqlite_file() {
+        let dir = |url: &str| Config::for_tests(url).data_dir();
+        assert_eq!(
+            dir("sqlite://data/vitrine.db?mode=rwc"),
+            PathBuf::from("data")
+        );
+        assert_eq!(dir("sqlite:///var/lib/v/v.db"), PathBuf::from("/var/lib/v"));
+        assert_eq!(dir("sqlite:vitrine.db"), PathBuf::from("."));
+        assert_eq!(dir("sqlite::memory:"), PathBuf::from("data"));
+        assert_eq!(dir("sqlite://x.db?mode=memory"), PathBuf::from("data"));
+        assert_eq!(dir("postgres://db/vitrine"), PathBuf::from("data"));
+        let mut config = Config::for_tests("sqlite://data/vitrine.db");
+        config.data_dir = Some(PathBuf::from("/srv/vitrine"));
+        assert_eq!(config.data_dir(), PathBuf::from("/srv/vitrine"));
+    }
+
+    #[test]
+    fn shop_origins_name_the_servers_port_only_in_development() {
+        let mut config = Config::for_tests("sqlite::memory:");
+        assert_eq!(config.shop_origin("a.localhost"), "http://a.localhost");
+        config.addr = "127.0.0.1:3000".parse().unwrap();
+        assert_eq!(config.shop_origin("a.localhost"), "http://a.localhost:3000");
+        config.env = Environment::Prod;
+        assert_eq!(config.shop_origin("shop.example"), "https://shop.example");
     }
 }

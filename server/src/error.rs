@@ -1,9 +1,13 @@
 //! One error type for HTTP handlers. Internal detail is logged, never sent to the client;
-//! API errors are JSON `{error:{code,message,request_id}}`.
+//! API errors are JSON `{error:{code,message,request_id}}` — request bodies the API cannot
+//! read too (see [`AppJson`]).
 
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +30,9 @@ pub enum AppError {
     Unavailable(String),
     #[error("{0}")]
     BadRequest(String),
+    /// A request body that could not be read: its status (400, 413, 415 or 422) and why.
+    #[error("{1}")]
+    Body(StatusCode, String),
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("internal error: {0}")]
@@ -43,6 +50,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Body(status, _) => *status,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,6 +66,11 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::Unavailable(_) => "unavailable",
             AppError::BadRequest(_) => "bad_request",
+            AppError::Body(status, _) => match *status {
+                StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                _ => "bad_request",
+            },
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -99,5 +112,45 @@ impl From<crate::publish::PublishError> for AppError {
             PublishError::Conflict => AppError::Conflict(e.to_string()),
             PublishError::Db(e) => AppError::Db(e),
         }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        AppError::Body(rejection.status(), rejection.body_text())
+    }
+}
+
+/// A JSON request body, like [`axum::Json`], but rejected in the API's error format (with
+/// axum's status: 400 for malformed JSON, 415 without a JSON content type, 413 over the body
+/// limit, 422 for JSON of the wrong shape) instead of axum's plain text.
+///
+/// As `Option<AppJson<T>>` a request without a `Content-Type` gives `None`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for AppJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(value) = <Json<T> as FromRequest<S>>::from_request(req, state).await?;
+        Ok(AppJson(value))
+    }
+}
+
+impl<T, S> OptionalFromRequest<S> for AppJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let value = <Json<T> as OptionalFromRequest<S>>::from_request(req, state).await?;
+        Ok(value.map(|Json(value)| AppJson(value)))
     }
 }

@@ -1,6 +1,7 @@
 //! Shared server state handed to every handler.
 
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::password::HashGate;
+use crate::auth::rate_limit::{LoginLimiter, LoginLimits};
 use crate::collab::{Hub, Limits};
 use crate::config::Config;
 use crate::preview::Keyring;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub tenants: Arc<TenantCache>,
     pub hub: Arc<Hub>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Bounds the password checks running at once (logins beyond it get `503`).
+    pub hash_gate: Arc<HashGate>,
     pub preview_keys: Arc<Keyring>,
     pub leptos_options: LeptosOptions,
 }
@@ -41,23 +44,38 @@ impl AppState {
             .build();
         Self {
             db: db.clone(),
-            render_cache: Arc::new(RenderCache::new(config.render_cache, 10_000)),
+            render_cache: Arc::new(RenderCache::new(
+                config.render_cache,
+                config.render_cache_bytes(),
+            )),
             revisions: Arc::new(RevisionCache::new(2_000)),
             tenants: Arc::new(TenantCache::new(
                 Duration::from_secs(30),
                 Duration::from_secs(5),
             )),
             hub: Hub::new(db.clone(), limits),
-            // 10 failures per client address and 5 per email in 15 minutes.
-            login_limiter: Arc::new(LoginLimiter::new(Duration::from_secs(15 * 60), 10, 5)),
-            preview_keys: Arc::new(config.preview_keyring().unwrap_or_else(|e| {
-                // `serve` refuses to start on this; other commands never check links.
-                tracing::warn!("{e}; preview links use a throwaway key");
-                Keyring::ephemeral()
-            })),
+            login_limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
+            hash_gate: Arc::new(HashGate::for_config(&config)),
+            // Configured keys, else a throwaway one: tests and the commands other than `serve`
+            // check no links and must not write key files. `serve` installs its keys (the
+            // development key kept on disk) with `with_preview_keys`.
+            preview_keys: Arc::new(match &config.preview_keys {
+                Some(spec) => Keyring::parse(spec).unwrap_or_else(|e| {
+                    // `serve` refuses to start on this.
+                    tracing::warn!("VITRINE_PREVIEW_KEYS: {e}; preview links use a throwaway key");
+                    Keyring::ephemeral()
+                }),
+                None => Keyring::ephemeral(),
+            }),
             config: Arc::new(config),
             leptos_options,
         }
+    }
+
+    /// This state signing and checking preview links with `keys`.
+    pub fn with_preview_keys(mut self, keys: Keyring) -> Self {
+        self.preview_keys = Arc::new(keys);
+        self
     }
 
     /// The publish service, wired to this state's cache.

@@ -15,12 +15,7 @@ use sea_orm::DatabaseConnection;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/session",
-            post(session::login)
-                .delete(session::logout)
-                .get(session::me),
-        )
+        .route("/session", session::routes())
         .route("/shops/{shop}/pages", get(pages::list).post(pages::create))
         .route("/pages/{id}/draft", get(pages::draft))
         .route("/pages/{id}/publish", post(pages::publish))
@@ -32,10 +27,6 @@ pub fn router() -> Router<AppState> {
             post(revisions::restore),
         )
         .route("/pages/{id}/collab", get(crate::collab::ws::collab))
-        .route(
-            "/content/pages/{slug}",
-            get(crate::storefront::content::page),
-        )
         .route(
             "/pages/{id}/preview-links",
             post(crate::preview::create)

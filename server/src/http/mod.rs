@@ -1,21 +1,23 @@
 //! The axum router: storefront, admin, health, static files, and the layers around them
-//! (request ids, tracing).
+//! (request ids, tracing, sessions where editors work, framing and script rules for the
+//! admin).
 
 use crate::auth::session_store::DbSessionStore;
 use crate::state::AppState;
 use crate::storefront;
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use http::HeaderName;
+use http::{HeaderName, HeaderValue, header};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -62,7 +64,15 @@ pub fn router(state: AppState) -> Router {
     let editor_routes = Router::new()
         .nest("/api/v1", crate::api::router())
         .merge(admin_pages)
-        .layer(sessions);
+        .layer(sessions)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(ADMIN_CSP),
+        ));
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -75,6 +85,11 @@ pub fn router(state: AppState) -> Router {
         .route("/preview/{token}", get(crate::preview::enter))
         .route("/preview/p/{page}", get(crate::preview::show))
         .route("/preview/p/{page}/events", get(crate::preview::events))
+        // Public (any site may read it): outside the session layer, so it never sets a cookie.
+        .route(
+            "/api/v1/content/pages/{slug}",
+            get(storefront::content::page),
+        )
         .merge(editor_routes)
         .fallback_service(site)
         .layer(
@@ -95,7 +110,7 @@ pub fn router(state: AppState) -> Router {
                                 "request",
                                 request_id,
                                 method = %req.method(),
-                                path = %req.uri().path(),
+                                path = %logged_path(req),
                                 shop_id = tracing::field::Empty,
                             )
                         })
@@ -105,6 +120,44 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(x_request_id)),
         )
         .with_state(state)
+}
+
+/// The admin's Content-Security-Policy. Framing is refused (`frame-ancestors 'none'`, with
+/// `X-Frame-Options: DENY` for older browsers). Scripts come from this origin only, but inline
+/// ones are allowed: Leptos' hydration script and its resource data are inline and carry no
+/// nonce, and loading the wasm needs `'wasm-unsafe-eval'`. Styles allow inline `style`
+/// attributes (the editor sets colours and sizes with them); the canvas shows the storefront's
+/// blocks, whose images may come from any https (or, while developing, http) address.
+/// Sockets (`ws:`/`wss:`) reach the collaboration endpoint and, during `cargo leptos watch`,
+/// the reload server.
+pub const ADMIN_CSP: &str = "default-src 'self'; \
+    script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data: blob: https: http:; \
+    font-src 'self' data:; \
+    connect-src 'self' ws: wss:; \
+    object-src 'none'; \
+    base-uri 'self'; \
+    form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// The path the request log records: the matched route (`/preview/{token}`, not the token —
+/// paths may carry secrets), or for unmatched requests the path itself (its first 256 bytes),
+/// unless it lies under a route that carries secrets.
+fn logged_path(req: &Request) -> &str {
+    const MAX_LOGGED: usize = 256;
+    if let Some(route) = req.extensions().get::<MatchedPath>() {
+        return route.as_str();
+    }
+    let path = req.uri().path();
+    if path.starts_with("/preview/") {
+        return "/preview/…";
+    }
+    let mut end = path.len().min(MAX_LOGGED);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
 }
 
 /// Makes the request id readable from anywhere in the handler (for error bodies).

@@ -5,6 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -71,25 +73,47 @@ impl Keyring {
         Ok(Self { keys })
     }
 
-    /// A random key that lives as long as the process.
+    /// A random key that lives as long as the process (tests, commands that sign nothing).
     pub fn ephemeral() -> Self {
-        let secret = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
         Self {
-            keys: vec![("ephemeral".into(), secret.into_bytes())],
+            keys: vec![("ephemeral".into(), random_secret().into_bytes())],
         }
     }
 
-    /// A fixed key for development only.
-    pub fn development() -> Self {
-        Self {
-            keys: vec![(
-                "dev".into(),
-                b"vitrine-development-preview-key-not-for-production".to_vec(),
-            )],
+    /// The key kept at `path` (one `kid:secret` line), generated there with owner-only
+    /// permissions when the file does not exist yet. A development server without configured
+    /// keys signs with it, so its links survive restarts and nobody else knows the key.
+    pub fn load_or_generate(path: &Path) -> Result<(Self, KeySource), String> {
+        let shown = path.display();
+        match std::fs::read_to_string(path) {
+            Ok(spec) => {
+                restrict_to_owner(path)?;
+                let keys = Self::parse(spec.trim()).map_err(|e| format!("{shown}: {e}"))?;
+                return Ok((keys, KeySource::Stored(path.to_path_buf())));
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read the preview key {shown}: {e}")),
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let spec = format!("local:{}", random_secret());
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(path) {
+            Ok(mut file) => {
+                file.write_all(format!("{spec}\n").as_bytes())
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| format!("cannot write the preview key {shown}: {e}"))?;
+                let keys = Self::parse(&spec).map_err(|e| format!("{shown}: {e}"))?;
+                Ok((keys, KeySource::Generated(path.to_path_buf())))
+            }
+            // Another process generated it first: use theirs.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Self::load_or_generate(path),
+            Err(e) => Err(format!("cannot create the preview key {shown}: {e}")),
         }
     }
 
@@ -150,6 +174,51 @@ impl Keyring {
             claims.issued_at <= now + CLOCK_SKEW_SECS && now <= claims.expires_at + CLOCK_SKEW_SECS;
         fresh.then_some(claims)
     }
+}
+
+/// Where the keys a server signs with came from (`vitrine serve` says so when it starts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// `VITRINE_PREVIEW_KEYS`.
+    Configured,
+    /// Generated on this start and kept at this path.
+    Generated(PathBuf),
+    /// Read from this path, generated on an earlier start.
+    Stored(PathBuf),
+}
+
+impl std::fmt::Display for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::Configured => write!(f, "signing key from VITRINE_PREVIEW_KEYS"),
+            KeySource::Generated(path) => write!(f, "generated key in {}", path.display()),
+            KeySource::Stored(path) => write!(f, "signing key from {}", path.display()),
+        }
+    }
+}
+
+/// 256 bits from a cryptographically secure generator (rand's thread generator, seeded by
+/// the operating system), base64url: a preview secret.
+fn random_secret() -> String {
+    B64.encode(rand::random::<[u8; 32]>())
+}
+
+/// Makes a key file readable by its owner only, if it is not already.
+fn restrict_to_owner(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read the preview key {}: {e}", path.display()))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), "preview key was readable by others; now 0600");
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("cannot restrict the preview key {}: {e}", path.display()))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -245,6 +314,40 @@ mod tests {
         });
         assert_eq!(keys.verify(&future, NOW), None, "issued in the future");
         assert_eq!(ring(K2).verify(&token, NOW), None, "unknown key id");
+    }
+
+    #[test]
+    fn a_generated_key_is_private_kept_and_reused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("vitrine-key-{}", uuid::Uuid::new_v4()));
+        let path = dir.join("data").join("preview-key");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+        let (first, source) = Keyring::load_or_generate(&path).unwrap();
+        assert_eq!(source, KeySource::Generated(path.clone()));
+        assert_eq!(mode(&path), 0o600);
+        let token = first.sign(claims());
+        let (again, source) = Keyring::load_or_generate(&path).unwrap();
+        assert_eq!(source, KeySource::Stored(path.clone()));
+        assert!(
+            again.verify(&token, NOW).is_some(),
+            "the stored key is reused"
+        );
+
+        // Another data directory, another key: nothing fixed signs links.
+        let (other, _) = Keyring::load_or_generate(&dir.join("other/preview-key")).unwrap();
+        assert_eq!(other.verify(&token, NOW), None);
+        assert_eq!(Keyring::ephemeral().verify(&token, NOW), None);
+
+        // A key file others could read is made private again.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Keyring::load_or_generate(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        // A damaged key file is an error that names it, not a silent new key.
+        std::fs::write(&path, "garbage").unwrap();
+        let err = Keyring::load_or_generate(&path).unwrap_err();
+        assert!(err.contains("preview-key"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,11 +1,28 @@
-//! The render cache: finished storefront HTML per (host, path), valid for the revision it was
-//! rendered from. Publishing bumps a generation counter and drops the shop's entries; a render
-//! that started before the bump is never stored, so a stale page cannot outlive a publish.
+//! The render cache: finished storefront HTML per (shop, page address), valid for the revision
+//! it was rendered from. Publishing bumps a generation counter and drops the shop's entries; a
+//! render that started before the bump is never stored, so a stale page cannot outlive a
+//! publish.
+//!
+//! Keys are what the server chose, not what the client sent: the shop resolved from the
+//! normalised Host and the page's canonical path, so no spelling of a Host or path makes a new
+//! entry. The cache is bounded by bytes; when full, the shop holding the most bytes gives up
+//! its least recently used page, so one shop (or one crawler of one shop) can push out only
+//! its own pages until it holds no more than the others.
 
 use bytes::Bytes;
+use hashlink::LruCache;
 use std::collections::HashMap;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Pages at addresses longer than this are rendered but never stored.
+pub const MAX_KEY_LEN: usize = 512;
+
+/// What an entry costs beyond its body and key (the ETag, the bookkeeping).
+const ENTRY_OVERHEAD: usize = 128;
+
+/// The default bound of the whole cache.
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// One rendered page.
 #[derive(Clone, Debug)]
@@ -18,23 +35,40 @@ pub struct CachedPage {
     pub etag: http::HeaderValue,
 }
 
+impl CachedPage {
+    fn cost(&self, path: &str) -> usize {
+        self.body.len() + path.len() + ENTRY_OVERHEAD
+    }
+}
+
 pub struct RenderCache {
     enabled: bool,
-    max_entries: usize,
+    max_bytes: usize,
     generation: AtomicU64,
-    /// host → path → page (nested so lookups borrow the request's strings).
-    entries: RwLock<HashMap<String, HashMap<String, CachedPage>>>,
-    count: std::sync::atomic::AtomicUsize,
+    shops: Mutex<Shops>,
+}
+
+#[derive(Default)]
+struct Shops {
+    by_id: HashMap<i64, ShopPages>,
+    bytes: usize,
+    pages: usize,
+}
+
+/// One shop's pages by path, least recently used first.
+struct ShopPages {
+    pages: LruCache<String, CachedPage>,
+    bytes: usize,
 }
 
 impl RenderCache {
-    pub fn new(enabled: bool, max_entries: usize) -> Self {
+    /// A cache of at most `max_bytes` of pages (bodies, keys and a little overhead each).
+    pub fn new(enabled: bool, max_bytes: usize) -> Self {
         Self {
             enabled,
-            max_entries,
+            max_bytes,
             generation: AtomicU64::new(0),
-            entries: RwLock::new(HashMap::new()),
-            count: std::sync::atomic::AtomicUsize::new(0),
+            shops: Mutex::new(Shops::default()),
         }
     }
 
@@ -42,14 +76,20 @@ impl RenderCache {
         self.enabled
     }
 
-    pub fn get(&self, host: &str, path: &str) -> Option<CachedPage> {
+    fn lock(&self) -> MutexGuard<'_, Shops> {
+        // Every update leaves the maps consistent, whatever panicked while holding the lock.
+        self.shops.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The page of `shop_id` at `path`, marked as recently used.
+    pub fn get(&self, shop_id: i64, path: &str) -> Option<CachedPage> {
         if !self.enabled {
             return None;
         }
-        self.entries
-            .read()
-            .expect("render cache lock")
-            .get(host)?
+        self.lock()
+            .by_id
+            .get_mut(&shop_id)?
+            .pages
             .get(path)
             .cloned()
     }
@@ -60,48 +100,83 @@ impl RenderCache {
     }
 
     /// Stores a page rendered from data read at `generation`, unless anything was invalidated
-    /// since (then the data may be stale and the page is simply not cached).
-    pub fn insert(&self, generation: u64, host: &str, path: &str, page: CachedPage) {
-        if !self.enabled {
+    /// since (then the data may be stale and the page is simply not cached). Pages whose path
+    /// is over [`MAX_KEY_LEN`] or that would not fit in the whole cache are not stored.
+    pub fn insert(&self, generation: u64, path: &str, page: CachedPage) {
+        let cost = page.cost(path);
+        if !self.enabled || path.len() > MAX_KEY_LEN || cost > self.max_bytes {
             return;
         }
-        let mut entries = self.entries.write().expect("render cache lock");
-        // Checked under the write lock: invalidation bumps the generation under the same lock.
+        let mut shops = self.lock();
+        // Checked under the lock: invalidation bumps the generation under the same lock.
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
-        if self.count.load(Ordering::Relaxed) >= self.max_entries {
-            entries.clear();
-            self.count.store(0, Ordering::Relaxed);
-        }
-        let previous = entries
-            .entry(host.to_string())
-            .or_default()
-            .insert(path.to_string(), page);
+        let shop = shops
+            .by_id
+            .entry(page.shop_id)
+            .or_insert_with(|| ShopPages {
+                pages: LruCache::new_unbounded(),
+                bytes: 0,
+            });
+        let previous = shop.pages.insert(path.to_string(), page);
+        let freed = previous.as_ref().map_or(0, |p| p.cost(path));
+        shop.bytes = shop.bytes + cost - freed;
+        shops.bytes = shops.bytes + cost - freed;
         if previous.is_none() {
-            self.count.fetch_add(1, Ordering::Relaxed);
+            shops.pages += 1;
+        }
+        while shops.bytes > self.max_bytes {
+            if !shops.evict_from_largest() {
+                break;
+            }
         }
     }
 
     /// Drops every page of a shop. Publishing one page calls this: the header's navigation
     /// and product grids make other pages of the shop depend on it too.
     pub fn invalidate_shop(&self, shop_id: i64) {
-        let mut entries = self.entries.write().expect("render cache lock");
+        let mut shops = self.lock();
         self.generation.fetch_add(1, Ordering::AcqRel);
-        for pages in entries.values_mut() {
-            pages.retain(|_, page| page.shop_id != shop_id);
+        if let Some(shop) = shops.by_id.remove(&shop_id) {
+            shops.bytes -= shop.bytes;
+            shops.pages -= shop.pages.len();
         }
-        entries.retain(|_, pages| !pages.is_empty());
-        self.count
-            .store(entries.values().map(HashMap::len).sum(), Ordering::Relaxed);
     }
 
+    /// Pages stored.
     pub fn len(&self) -> usize {
-        self.count.load(Ordering::Relaxed)
+        self.lock().pages
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Bytes the stored pages count for (at most the configured bound).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+}
+
+impl Shops {
+    /// Drops the least recently used page of the shop holding the most bytes; `false` when
+    /// there is nothing left to drop.
+    fn evict_from_largest(&mut self) -> bool {
+        let Some((&shop_id, shop)) = self.by_id.iter_mut().max_by_key(|(_, s)| s.bytes) else {
+            return false;
+        };
+        let Some((path, page)) = shop.pages.remove_lru() else {
+            return false;
+        };
+        let cost = page.cost(&path);
+        shop.bytes -= cost;
+        self.bytes -= cost;
+        self.pages -= 1;
+        if shop.pages.is_empty() {
+            self.by_id.remove(&shop_id);
+        }
+        true
     }
 }
 
@@ -110,35 +185,105 @@ mod tests {
     use super::*;
 
     fn page(shop_id: i64, rev: i64) -> CachedPage {
+        sized(shop_id, rev, 8)
+    }
+
+    fn sized(shop_id: i64, rev: i64, len: usize) -> CachedPage {
         CachedPage {
             shop_id,
             revision_id: Some(rev),
-            body: Bytes::from(format!("rev {rev}")),
+            body: Bytes::from(vec![b'x'; len]),
             etag: http::HeaderValue::from_static("\"x\""),
         }
     }
 
     #[test]
     fn render_started_before_invalidation_is_not_stored() {
-        let cache = RenderCache::new(true, 10);
+        let cache = RenderCache::new(true, 10_000);
         let g = cache.generation();
         cache.invalidate_shop(1);
-        cache.insert(g, "a", "/", page(1, 1));
-        assert!(cache.get("a", "/").is_none());
-        cache.insert(cache.generation(), "a", "/", page(1, 2));
-        assert_eq!(cache.get("a", "/").unwrap().revision_id, Some(2));
+        cache.insert(g, "/", page(1, 1));
+        assert!(cache.get(1, "/").is_none());
+        cache.insert(cache.generation(), "/", page(1, 2));
+        assert_eq!(cache.get(1, "/").unwrap().revision_id, Some(2));
     }
 
     #[test]
     fn invalidation_is_per_shop_and_disabled_cache_stores_nothing() {
-        let cache = RenderCache::new(true, 10);
-        cache.insert(cache.generation(), "a", "/", page(1, 1));
-        cache.insert(cache.generation(), "b", "/", page(2, 1));
+        let cache = RenderCache::new(true, 10_000);
+        cache.insert(cache.generation(), "/", page(1, 1));
+        cache.insert(cache.generation(), "/", page(2, 1));
         cache.invalidate_shop(1);
-        assert!(cache.get("a", "/").is_none());
-        assert!(cache.get("b", "/").is_some());
-        let off = RenderCache::new(false, 10);
-        off.insert(off.generation(), "a", "/", page(1, 1));
-        assert!(off.get("a", "/").is_none());
+        assert!(cache.get(1, "/").is_none());
+        assert!(cache.get(2, "/").is_some());
+        assert_eq!((cache.len(), cache.bytes()), (1, 8 + 1 + ENTRY_OVERHEAD));
+        let off = RenderCache::new(false, 10_000);
+        off.insert(off.generation(), "/", page(1, 1));
+        assert!(off.get(1, "/").is_none());
+    }
+
+    #[test]
+    fn the_cache_is_bounded_by_bytes_and_drops_the_least_recently_used_first() {
+        // Room for ten entries of 1000 bytes (body, key and overhead).
+        let body = 1000 - ENTRY_OVERHEAD - "/p00".len();
+        let cache = RenderCache::new(true, 10_000);
+        for i in 0..10 {
+            cache.insert(cache.generation(), &format!("/p{i:02}"), sized(1, i, body));
+        }
+        assert_eq!((cache.len(), cache.bytes()), (10, 10_000));
+        // /p00 is used again, so /p01 is now the least recently used.
+        assert!(cache.get(1, "/p00").is_some());
+        for i in 10..100 {
+            cache.insert(cache.generation(), &format!("/p{i:02}"), sized(1, i, body));
+            assert!(cache.bytes() <= 10_000, "{} bytes", cache.bytes());
+        }
+        assert_eq!(cache.len(), 10);
+        assert!(cache.get(1, "/p99").is_some());
+        assert!(cache.get(1, "/p01").is_none());
+        // Replacing a page counts its new size only.
+        cache.insert(cache.generation(), "/p99", sized(1, 100, body));
+        assert_eq!((cache.len(), cache.bytes()), (10, 10_000));
+        // A page bigger than the whole cache, or at a very long address, is not stored.
+        cache.insert(cache.generation(), "/big", sized(1, 1, 10_001));
+        assert!(cache.get(1, "/big").is_none());
+        let long = format!("/{}", "a".repeat(MAX_KEY_LEN));
+        cache.insert(cache.generation(), &long, sized(1, 1, 1));
+        assert!(cache.get(1, &long).is_none());
+        assert_eq!(cache.len(), 10);
+    }
+
+    #[test]
+    fn a_shop_filling_the_cache_evicts_its_own_pages_before_other_shops_pages() {
+        let cache = RenderCache::new(true, 20 * 1000);
+        let body = 1000 - ENTRY_OVERHEAD - "/p0000".len();
+        // Two quiet shops with a few hot pages each.
+        for shop in [2, 3] {
+            for i in 0..3 {
+                cache.insert(
+                    cache.generation(),
+                    &format!("/p{i:04}"),
+                    sized(shop, i, body),
+                );
+            }
+        }
+        // Shop 1 is crawled: thousands of distinct pages, each used once.
+        for i in 0..5000 {
+            cache.insert(cache.generation(), &format!("/p{i:04}"), sized(1, i, body));
+        }
+        for shop in [2, 3] {
+            for i in 0..3 {
+                assert!(
+                    cache.get(shop, &format!("/p{i:04}")).is_some(),
+                    "shop {shop} lost /p{i:04}"
+                );
+            }
+        }
+        assert!(cache.bytes() <= 20 * 1000);
+        assert_eq!(cache.len(), 20);
+        // The crawled shop keeps the rest of the room, cycling through its own pages.
+        let crawled = (0..5000)
+            .filter(|i| cache.get(1, &format!("/p{i:04}")).is_some())
+            .count();
+        assert_eq!(crawled, 14);
     }
 }

@@ -1,6 +1,9 @@
 //! Headless delivery: `GET /api/v1/content/pages/{slug}` returns a shop's live page (shop by
 //! Host) as the typed block tree, for other front ends. Revisions are immutable, so the
 //! revision id is a perfect ETag.
+//!
+//! The route is public (`Access-Control-Allow-Origin: *`) and sits outside the session layer:
+//! a response any site may read never sets or refreshes a cookie.
 
 use super::{STOREFRONT_CACHE_CONTROL, load, not_modified, request_host};
 use crate::error::AppError;
@@ -16,7 +19,7 @@ pub async fn page(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let (_, host) = request_host(&headers).ok_or(AppError::NotFound)?;
+    let host = request_host(&headers).ok_or(AppError::NotFound)?;
     let tenant = state
         .tenants
         .resolve(&state.db, &host)

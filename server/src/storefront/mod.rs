@@ -1,5 +1,6 @@
 //! Storefront handlers: customers' shop pages, chosen by Host, rendered from published rows
-//! with the block components, served from the render cache when possible.
+//! with the block components, served from the render cache when possible (keyed by shop and
+//! the page's own address, see [`cache`]).
 
 pub mod cache;
 pub mod content;
@@ -19,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use cache::CachedPage;
 use entity::{page, product};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 /// Which storefront page a request asks for.
@@ -41,6 +43,34 @@ impl Route {
             Route::Product(_) => PageType::ProductDetail,
             Route::Cart => PageType::Cart,
             Route::Checkout => PageType::Checkout,
+        }
+    }
+
+    /// The page's own address: the render cache's key and the canonical link's path. Every
+    /// spelling of a route (`/pages/%61bout`) has this one address (`/pages/about`).
+    fn path(&self) -> String {
+        /// What a path segment must escape (RFC 3986 `pchar` allows the rest).
+        const SEGMENT: &AsciiSet = &CONTROLS
+            .add(b' ')
+            .add(b'"')
+            .add(b'#')
+            .add(b'%')
+            .add(b'/')
+            .add(b'<')
+            .add(b'>')
+            .add(b'?')
+            .add(b'`')
+            .add(b'{')
+            .add(b'}');
+        match self {
+            Route::Home => "/".into(),
+            Route::Page(slug) => format!("/pages/{}", utf8_percent_encode(slug, SEGMENT)),
+            Route::Products => "/products".into(),
+            Route::Product(handle) => {
+                format!("/products/{}", utf8_percent_encode(handle, SEGMENT))
+            }
+            Route::Cart => "/cart".into(),
+            Route::Checkout => "/checkout".into(),
         }
     }
 
@@ -78,50 +108,48 @@ impl Route {
     }
 }
 
-pub async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    serve(&state, &headers, &uri, Route::Home).await
+pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, Route::Home).await
 }
 
 pub async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
-    uri: Uri,
     Path(slug): Path<String>,
 ) -> Response {
-    serve(&state, &headers, &uri, Route::Page(slug)).await
+    serve(&state, &headers, Route::Page(slug)).await
 }
 
-pub async fn products(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    serve(&state, &headers, &uri, Route::Products).await
+pub async fn products(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, Route::Products).await
 }
 
 pub async fn product(
     State(state): State<AppState>,
     headers: HeaderMap,
-    uri: Uri,
     Path(handle): Path<String>,
 ) -> Response {
-    serve(&state, &headers, &uri, Route::Product(handle)).await
+    serve(&state, &headers, Route::Product(handle)).await
 }
 
-pub async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    serve(&state, &headers, &uri, Route::Cart).await
+pub async fn cart(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, Route::Cart).await
 }
 
-pub async fn checkout(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    serve(&state, &headers, &uri, Route::Checkout).await
+pub async fn checkout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, Route::Checkout).await
 }
 
 /// Any other path: the shop's own 404 page, or the plain one for an unknown host.
 pub async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let Some((_, host)) = request_host(&headers) else {
+    let Some(host) = request_host(&headers) else {
         return unknown_host();
     };
     match state.tenants.resolve(&state.db, &host).await {
         Ok(Some(tenant)) => {
             tracing::Span::current().record("shop_id", tenant.shop.id);
             match shop_view(&state, &tenant).await {
-                Ok(shop) => shop_not_found(&state, &tenant, &headers, shop, uri.path()),
+                Ok(shop) => shop_not_found(&state, &tenant, shop, uri.path()),
                 Err(e) => server_error(e),
             }
         }
@@ -130,15 +158,14 @@ pub async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: U
     }
 }
 
-async fn serve(state: &AppState, headers: &HeaderMap, uri: &Uri, route: Route) -> Response {
-    let Some((raw_host, host)) = request_host(headers) else {
+/// Serves a page from the render cache, or renders it and caches it. The Host only chooses
+/// the shop: nothing the client spelled (host, port, path encoding) reaches the cache key or
+/// the page.
+async fn serve(state: &AppState, headers: &HeaderMap, route: Route) -> Response {
+    let Some(host) = request_host(headers) else {
         return unknown_host();
     };
-    let path = uri.path();
-    if let Some(hit) = state.render_cache.get(&raw_host, path) {
-        tracing::Span::current().record("shop_id", hit.shop_id);
-        return page_response(headers, hit.body, hit.etag);
-    }
+    // Read before anything a render uses is loaded (see `RenderCache::insert`).
     let generation = state.render_cache.generation();
     let tenant = match state.tenants.resolve(&state.db, &host).await {
         Ok(Some(t)) => t,
@@ -146,7 +173,11 @@ async fn serve(state: &AppState, headers: &HeaderMap, uri: &Uri, route: Route) -
         Err(e) => return server_error(e),
     };
     tracing::Span::current().record("shop_id", tenant.shop.id);
-    match render(state, &tenant, headers, path, route).await {
+    let path = route.path();
+    if let Some(hit) = state.render_cache.get(tenant.shop.id, &path) {
+        return page_response(headers, hit.body, hit.etag);
+    }
+    match render(state, &tenant, &path, route).await {
         Ok(Rendered::Page { body, revision_id }) => {
             let body = Bytes::from(body);
             let etag = etag_of(&body);
@@ -156,10 +187,10 @@ async fn serve(state: &AppState, headers: &HeaderMap, uri: &Uri, route: Route) -
                 body: body.clone(),
                 etag: etag.clone(),
             };
-            state.render_cache.insert(generation, &raw_host, path, page);
+            state.render_cache.insert(generation, &path, page);
             page_response(headers, body, etag)
         }
-        Ok(Rendered::NotFound(shop)) => shop_not_found(state, &tenant, headers, *shop, path),
+        Ok(Rendered::NotFound(shop)) => shop_not_found(state, &tenant, *shop, &path),
         Err(e) => server_error(e),
     }
 }
@@ -172,10 +203,10 @@ enum Rendered {
     NotFound(Box<ShopView>),
 }
 
+/// Renders the page at `path` (the route's own address) from the shop's live revisions.
 async fn render(
     state: &AppState,
     tenant: &Tenant,
-    headers: &HeaderMap,
     path: &str,
     route: Route,
 ) -> Result<Rendered, DbErr> {
@@ -250,7 +281,6 @@ async fn render(
     let body = render_blocks(
         state,
         tenant,
-        headers,
         path,
         shop,
         blocks,
@@ -263,11 +293,11 @@ async fn render(
 }
 
 /// Renders blocks in the shop's layout: loads the catalogue they need, builds the head.
+/// `path` is the page's own address on the shop's primary host (the canonical link).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn render_blocks(
     state: &AppState,
     tenant: &Tenant,
-    headers: &HeaderMap,
     path: &str,
     shop: ShopView,
     blocks: Vec<Block>,
@@ -279,7 +309,7 @@ pub(crate) async fn render_blocks(
     let meta = PageMeta {
         title,
         description,
-        canonical: canonical(state, tenant, headers, path),
+        canonical: canonical(state, tenant, path),
         path: path.to_string(),
     };
     Ok(render_page(StorefrontPage {
@@ -325,41 +355,23 @@ fn shop_view_from(tenant: &Tenant, pages: &[page::Model]) -> ShopView {
     }
 }
 
-/// `scheme://primary-host[:port]/path`; the port is kept from the request (development).
-fn canonical(state: &AppState, tenant: &Tenant, headers: &HeaderMap, path: &str) -> String {
-    let port = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.rsplit_once(':'))
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-        .map(|p| format!(":{p}"))
-        .unwrap_or_default();
-    format!(
-        "{}://{}{port}{path}",
-        state.config.scheme(),
-        tenant.primary_host
-    )
+/// The page's address on the shop's primary host, whichever of its hosts was asked: pages
+/// are cached per shop, so nothing of the request's own Host may appear in them.
+fn canonical(state: &AppState, tenant: &Tenant, path: &str) -> String {
+    format!("{}{path}", state.config.shop_origin(&tenant.primary_host))
 }
 
-/// The Host header as sent (lower-cased, for cache keys) and normalised (for tenancy).
-pub(crate) fn request_host(headers: &HeaderMap) -> Option<(String, String)> {
-    let raw = headers.get(header::HOST)?.to_str().ok()?;
-    let host = normalize_host(raw)?;
-    Some((raw.to_ascii_lowercase(), host))
+/// The request's shop host: its Host header normalised, `None` when it is missing or cannot
+/// be a host (then no lookup is made and nothing is cached).
+pub(crate) fn request_host(headers: &HeaderMap) -> Option<String> {
+    normalize_host(headers.get(header::HOST)?.to_str().ok()?)
 }
 
-fn shop_not_found(
-    state: &AppState,
-    tenant: &Tenant,
-    headers: &HeaderMap,
-    shop: ShopView,
-    path: &str,
-) -> Response {
+fn shop_not_found(state: &AppState, tenant: &Tenant, shop: ShopView, path: &str) -> Response {
     let meta = PageMeta {
         title: format!("Not found · {}", tenant.shop.name),
         description: None,
-        canonical: canonical(state, tenant, headers, path),
+        canonical: canonical(state, tenant, path),
         path: path.to_string(),
     };
     html(

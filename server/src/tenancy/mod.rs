@@ -1,33 +1,72 @@
 //! Tenancy: which shop a request is for, chosen by its Host header alone.
 
 use entity::{shop, shop_domain};
+use hashlink::LruCache;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+/// The longest Host header worth reading: a 253-byte name (or a bracketed IPv6 address) and a
+/// port. Anything longer is refused before it is parsed, cached or logged.
+const MAX_HOST_HEADER_LEN: usize = 253 + ":65535".len();
+
 /// Normalises a Host header value: lower-cased, port and trailing dot stripped, IPv6
-/// brackets kept. `None` for values that cannot be a host name.
+/// brackets kept. `None` for values that cannot be a host: a name of more than 253 bytes or
+/// with an empty or over-long label, characters outside letters, digits, `-` and `.`, or a
+/// port that is not a number from 1 to 65535 (an empty port, `host:`, counts as none).
 pub fn normalize_host(raw: &str) -> Option<String> {
     let raw = raw.trim();
-    let host = if raw.starts_with('[') {
+    if raw.len() > MAX_HOST_HEADER_LEN {
+        return None;
+    }
+    let (host, port) = match raw.strip_prefix('[') {
         // [::1]:3000 → [::1]
-        let end = raw.find(']')?;
-        &raw[..=end]
-    } else {
-        match raw.rsplit_once(':') {
-            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-            Some(_) => return None,
-            None => raw,
+        Some(rest) => {
+            let (address, after) = rest.split_once(']')?;
+            let port = match after {
+                "" => None,
+                after => Some(after.strip_prefix(':')?),
+            };
+            let valid = !address.is_empty()
+                && address
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'));
+            if !valid {
+                return None;
+            }
+            (format!("[{}]", address.to_ascii_lowercase()), port)
+        }
+        None => {
+            let (name, port) = match raw.split_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (raw, None),
+            };
+            let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+            let valid = !name.is_empty()
+                && name.len() <= 253
+                && name
+                    .split('.')
+                    .all(|label| !label.is_empty() && label.len() <= 63)
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'));
+            if !valid {
+                return None;
+            }
+            (name, port)
         }
     };
-    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-    let valid = !host.is_empty()
-        && host.len() <= 253
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '[' | ']' | ':'));
-    valid.then_some(host)
+    match port {
+        None | Some("") => Some(host),
+        Some(port) => valid_port(port).then_some(host),
+    }
+}
+
+/// A TCP port a client could have connected to: 1 to 65535, digits only.
+fn valid_port(port: &str) -> bool {
+    port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok_and(|p| p != 0)
 }
 
 /// The shop a request belongs to.
@@ -55,9 +94,6 @@ pub async fn resolve_host(db: &DatabaseConnection, host: &str) -> Result<Option<
     Ok(Some(Tenant { shop, primary_host }))
 }
 
-/// When a host was looked up, and what it resolved to.
-type CachedTenant = (Instant, Option<Arc<Tenant>>);
-
 /// A shop's primary host (for links the server hands out).
 pub async fn primary_host(db: &DatabaseConnection, shop_id: i64) -> Result<Option<String>, DbErr> {
     Ok(shop_domain::Entity::find()
@@ -69,22 +105,55 @@ pub async fn primary_host(db: &DatabaseConnection, shop_id: i64) -> Result<Optio
 }
 
 /// A short-lived in-memory map of host → tenant, so hot pages skip the lookup. Unknown hosts
-/// are remembered briefly too, so a flood of them does not reach the database.
+/// are remembered briefly too, so repeating one does not reach the database.
+///
+/// Known and unknown hosts are kept apart, each in its own least-recently-used map: a flood
+/// of distinct unknown hosts (anyone can send any Host) only pushes out other unknown hosts,
+/// never a shop's entry. Known hosts are bounded by the verified domains in the database.
 pub struct TenantCache {
-    entries: RwLock<HashMap<String, CachedTenant>>,
+    entries: Mutex<Entries>,
     ttl: Duration,
     negative_ttl: Duration,
-    max_entries: usize,
+}
+
+struct Entries {
+    /// Host → when it was looked up and its shop.
+    known: LruCache<String, (Instant, Arc<Tenant>)>,
+    /// Host → when it was found to belong to no shop.
+    unknown: LruCache<String, Instant>,
 }
 
 impl TenantCache {
+    /// Hosts of shops remembered at once (beyond it, the least recently used is looked up
+    /// again when next asked for).
+    pub const MAX_KNOWN: usize = 50_000;
+    /// Unknown hosts remembered at once.
+    pub const MAX_UNKNOWN: usize = 10_000;
+
     pub fn new(ttl: Duration, negative_ttl: Duration) -> Self {
+        Self::with_capacity(ttl, negative_ttl, Self::MAX_KNOWN, Self::MAX_UNKNOWN)
+    }
+
+    /// A cache holding at most `max_known` shop hosts and `max_unknown` unknown ones.
+    pub fn with_capacity(
+        ttl: Duration,
+        negative_ttl: Duration,
+        max_known: usize,
+        max_unknown: usize,
+    ) -> Self {
         Self {
-            entries: RwLock::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                known: LruCache::new(max_known.max(1)),
+                unknown: LruCache::new(max_unknown.max(1)),
+            }),
             ttl,
             negative_ttl,
-            max_entries: 10_000,
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        // The maps stay consistent whatever panicked while holding the lock.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The tenant for `host` (already normalised), from memory or the database.
@@ -93,31 +162,42 @@ impl TenantCache {
         db: &DatabaseConnection,
         host: &str,
     ) -> Result<Option<Arc<Tenant>>, DbErr> {
-        if let Some((at, tenant)) = self.entries.read().expect("tenant cache lock").get(host) {
-            let ttl = if tenant.is_some() {
-                self.ttl
-            } else {
-                self.negative_ttl
-            };
-            if at.elapsed() < ttl {
-                return Ok(tenant.clone());
+        {
+            let mut entries = self.lock();
+            if let Some((at, tenant)) = entries.known.get(host)
+                && at.elapsed() < self.ttl
+            {
+                return Ok(Some(tenant.clone()));
+            }
+            if let Some(at) = entries.unknown.get(host)
+                && at.elapsed() < self.negative_ttl
+            {
+                return Ok(None);
             }
         }
         let tenant = resolve_host(db, host).await?.map(Arc::new);
-        let mut entries = self.entries.write().expect("tenant cache lock");
-        if entries.len() >= self.max_entries {
-            entries.clear();
+        let mut entries = self.lock();
+        match &tenant {
+            Some(t) => {
+                entries.unknown.remove(host);
+                entries
+                    .known
+                    .insert(host.to_string(), (Instant::now(), t.clone()));
+            }
+            None => {
+                entries.known.remove(host);
+                entries.unknown.insert(host.to_string(), Instant::now());
+            }
         }
-        entries.insert(host.to_string(), (Instant::now(), tenant.clone()));
         Ok(tenant)
     }
 
-    /// Forgets every host of a shop (after its domains or settings change).
+    /// Forgets every host of a shop, and every unknown host (one may be the shop's new
+    /// domain), after its domains or settings change.
     pub fn invalidate_shop(&self, shop_id: i64) {
-        self.entries
-            .write()
-            .expect("tenant cache lock")
-            .retain(|_, (_, t)| t.as_ref().is_some_and(|t| t.shop.id != shop_id));
+        let mut entries = self.lock();
+        entries.known.retain(|_, (_, t)| t.shop.id != shop_id);
+        entries.unknown.clear();
     }
 }
 
@@ -144,5 +224,57 @@ mod tests {
         assert_eq!(normalize_host("evil.com/x").as_deref(), None);
         assert_eq!(normalize_host("a b").as_deref(), None);
         assert_eq!(normalize_host("host:port").as_deref(), None);
+    }
+
+    #[test]
+    fn ports_must_be_ports() {
+        for ok in [
+            "demo.localhost:1",
+            "demo.localhost:65535",
+            "demo.localhost:",
+        ] {
+            assert_eq!(
+                normalize_host(ok).as_deref(),
+                Some("demo.localhost"),
+                "{ok}"
+            );
+        }
+        assert_eq!(normalize_host("[::1]:65535").as_deref(), Some("[::1]"));
+        let huge = format!("demo.localhost:{}", "7".repeat(300_000));
+        for bad in [
+            huge.as_str(),
+            "demo.localhost:0",
+            "demo.localhost:65536",
+            "demo.localhost:000003000",
+            "demo.localhost:+80",
+            "demo.localhost:80:80",
+            "[::1]:0",
+            "[::1]junk",
+            "[::1]:99999",
+            "[]",
+            "[evil.com]",
+        ] {
+            assert_eq!(normalize_host(bad), None, "{bad:.40}");
+        }
+    }
+
+    #[test]
+    fn names_must_be_dns_names() {
+        let long_label = format!("{}.example", "a".repeat(64));
+        let long_name = format!("{}example", "abcdefghi.".repeat(25));
+        for bad in [
+            long_label.as_str(),
+            long_name.as_str(),
+            "a..b",
+            ".",
+            ".example",
+            "a:b:c",
+        ] {
+            assert_eq!(normalize_host(bad), None, "{bad}");
+        }
+        assert_eq!(
+            normalize_host(&format!("{}.example", "a".repeat(63))).map(|h| h.len()),
+            Some(71)
+        );
     }
 }
