@@ -4,7 +4,7 @@
 
 use super::page_for;
 use crate::auth::{CurrentUser, Role};
-use crate::error::AppError;
+use crate::error::{AppError, AppJson};
 use crate::publish::store;
 use crate::state::AppState;
 use app::blocks::{Block, BlockNode};
@@ -121,7 +121,7 @@ pub async fn restore(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, number)): Path<(i64, i64)>,
-    body: Option<Json<Restore>>,
+    body: Option<AppJson<Restore>>,
 ) -> Result<Json<Value>, AppError> {
     let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
     let (_, blocks) = revision(&state, &page, number).await?;
@@ -133,16 +133,10 @@ pub async fn restore(
         .publisher()
         .publish(page.shop_id, page.id, &nodes, Some(user.user.id))
         .await?;
-    let reset = body.map(|Json(b)| b.reset_draft).unwrap_or(false);
+    let reset = body.map(|AppJson(b)| b.reset_draft).unwrap_or(false);
     if reset {
-        let room = state
-            .hub
-            .room(&page)
-            .await
-            .map_err(|e| AppError::Unavailable(e.to_string()))?;
-        room.replace_blocks(&state.hub, &blocks)
-            .await
-            .map_err(|c| AppError::Internal(c.reason()))?;
+        // Through the room when one is open (editors see it at once), else into storage.
+        state.hub.replace_blocks(&page, &blocks).await?;
     }
     Ok(Json(json!({
         "revision_id": published.revision_id,

@@ -10,7 +10,7 @@ pub mod token;
 
 use crate::api::page_for;
 use crate::auth::{CurrentUser, Role};
-use crate::error::AppError;
+use crate::error::{AppError, AppJson};
 use crate::state::AppState;
 use crate::storefront::{render_blocks, request_host, shop_view};
 use crate::tenancy::Tenant;
@@ -77,7 +77,7 @@ async fn check(
     token: &str,
 ) -> Option<(Arc<Tenant>, page::Model, Claims)> {
     let claims = state.preview_keys.verify(token, Utc::now().timestamp())?;
-    let (_, host) = request_host(headers)?;
+    let host = request_host(headers)?;
     let tenant = state.tenants.resolve(&state.db, &host).await.ok()??;
     if tenant.shop.id != claims.shop_id {
         return None;
@@ -158,7 +158,7 @@ pub async fn show(
     let Some((tenant, page, claims)) = from_cookie(&state, &headers, page_id).await else {
         return rejected();
     };
-    match render_draft(&state, &tenant, &headers, &page, &claims).await {
+    match render_draft(&state, &tenant, &page, &claims).await {
         Ok(html) => (
             StatusCode::OK,
             preview_headers(),
@@ -184,16 +184,11 @@ pub async fn show(
 async fn render_draft(
     state: &AppState,
     tenant: &Tenant,
-    headers: &HeaderMap,
     page: &page::Model,
     claims: &Claims,
 ) -> Result<String, AppError> {
-    let room = state
-        .hub
-        .room(page)
-        .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))?;
-    let draft = room.draft().await;
+    // Read without taking a room slot: previews work however many rooms are open.
+    let draft = state.hub.draft(page).await?;
     let page_type = PageType::from_name(&page.page_type).unwrap_or(PageType::Page);
     // Each top-level block on its own: one broken block hides only itself.
     let mut blocks = Vec::new();
@@ -234,7 +229,6 @@ async fn render_draft(
     Ok(render_blocks(
         state,
         tenant,
-        headers,
         &path,
         shop,
         blocks,
@@ -246,7 +240,10 @@ async fn render_draft(
 }
 
 /// `GET /preview/p/{page}/events`: a `changed` event whenever the draft changes, until the
-/// link expires.
+/// link expires or is revoked, or the page is deleted. Needs no room: it watches the hub's
+/// per-page signal, and checks the link against the database when told that access changed
+/// and every [`Limits::recheck_every`](crate::collab::Limits::recheck_every) (another
+/// process may have revoked it).
 pub async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -255,33 +252,94 @@ pub async fn events(
     let Some((_, page, claims)) = from_cookie(&state, &headers, page_id).await else {
         return rejected();
     };
-    let Ok(room) = state.hub.room(&page).await else {
-        return rejected();
-    };
-    let rx = room.subscribe();
     let until = tokio::time::Instant::now()
         + std::time::Duration::from_secs((claims.expires_at - Utc::now().timestamp()).max(0) as u64);
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                // Sync messages (tag 0) change the document; awareness (tag 1) does not.
-                Ok(frame) if frame.data.first() == Some(&0) => {
-                    return Some((
-                        Ok::<_, Infallible>(Event::default().event("changed").data("draft")),
-                        rx,
-                    ));
-                }
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+    let every = state.hub.limits().recheck_every;
+    let mut stop = state.hub.shutdown_signal();
+    let signal = state.hub.watch_page(page.id);
+    let seen = *signal.borrow();
+    let watch = Watch {
+        seen,
+        signal,
+        checks: tokio::time::interval_at(tokio::time::Instant::now() + every, every),
+        db: state.db.clone(),
+        page_id: page.id,
+        shop_id: page.shop_id,
+        epoch: claims.epoch,
+    };
+    let stream = futures_util::stream::unfold(watch, |mut w| async move {
+        w.next_change().await.then(|| {
+            (
+                Ok::<_, Infallible>(Event::default().event("changed").data("draft")),
+                w,
+            )
+        })
     })
-    .take_until(tokio::time::sleep_until(until));
+    .take_until(tokio::time::sleep_until(until))
+    .take_until(async move {
+        let _ = stop.wait_for(|stopping| *stopping).await;
+    });
     (
         preview_headers(),
         Sse::new(stream).keep_alive(KeepAlive::default()),
     )
         .into_response()
+}
+
+/// One preview page's view of its draft's changes.
+struct Watch {
+    db: sea_orm::DatabaseConnection,
+    signal: tokio::sync::watch::Receiver<crate::collab::PageSignal>,
+    /// The signal as last acted on.
+    seen: crate::collab::PageSignal,
+    checks: tokio::time::Interval,
+    page_id: i64,
+    shop_id: i64,
+    epoch: i64,
+}
+
+impl Watch {
+    /// Waits for the next change of the draft; false once the link no longer holds.
+    async fn next_change(&mut self) -> bool {
+        loop {
+            let now = *self.signal.borrow_and_update();
+            if now.access != self.seen.access {
+                self.seen.access = now.access;
+                if !self.link_holds().await {
+                    return false;
+                }
+            }
+            if now.draft != self.seen.draft {
+                self.seen.draft = now.draft;
+                return true;
+            }
+            tokio::select! {
+                changed = self.signal.changed() => {
+                    if changed.is_err() {
+                        return false;
+                    }
+                }
+                _ = self.checks.tick() => {
+                    if !self.link_holds().await {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The page still exists in its shop at the link's epoch (links were not revoked).
+    async fn link_holds(&self) -> bool {
+        match page::Entity::find_by_id(self.page_id)
+            .filter(page::Column::ShopId.eq(self.shop_id))
+            .one(&self.db)
+            .await
+        {
+            Ok(page) => page.is_some_and(|p| p.preview_epoch == self.epoch),
+            // A database hiccup does not end a preview; the next check decides.
+            Err(_) => true,
+        }
+    }
 }
 
 #[derive(Default, Deserialize)]
@@ -303,11 +361,11 @@ pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    body: Option<Json<NewLink>>,
+    body: Option<AppJson<NewLink>>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
     let ttl = body
-        .and_then(|Json(b)| b.ttl_seconds)
+        .and_then(|AppJson(b)| b.ttl_seconds)
         .unwrap_or(DEFAULT_TTL_SECS);
     if !(MIN_TTL_SECS..=MAX_TTL_SECS).contains(&ttl) {
         return Err(AppError::BadRequest(format!(
@@ -382,6 +440,8 @@ pub async fn revoke(
     }
     .update(&state.db)
     .await?;
+    // Open preview pages stop receiving changes now, not at their links' expiry.
+    state.hub.previews_revoked(page.id);
     tracing::info!(page_id = page.id, revoked, "preview links revoked");
     Ok(Json(json!({"revoked": revoked, "active_links": 0})))
 }

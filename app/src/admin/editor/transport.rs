@@ -146,8 +146,37 @@ fn connect(ed: Ed, attempt: u32) {
             return;
         }
         ed.status.set(Conn::Reconnecting);
-        if e.code() == 4403 || e.code() == 1008 {
-            ed.notify(false, "You may no longer edit this page.");
+        // The server's close codes (server/src/collab/limits.rs).
+        match e.code() {
+            // The session ended (logged out elsewhere, expired, password reset).
+            4401 => {
+                if let Some(w) = web_sys::window() {
+                    let here = w.location().pathname().unwrap_or_default();
+                    let next = js_sys::encode_uri_component(&here);
+                    let _ = w
+                        .location()
+                        .set_href(&format!("{}?next={next}", crate::admin::LOGIN_PATH));
+                }
+                return;
+            }
+            // The role changed: re-read it (a viewer's editor turns read-only), then reconnect.
+            4403 => {
+                ed.notify(false, "Your role on this shop changed.");
+                ed.reload_info();
+            }
+            // The draft is over its size limit: resending would be refused again.
+            4413 => {
+                ed.notify(
+                    false,
+                    "This draft is too large to take more edits; restore a revision from History.",
+                );
+                return;
+            }
+            // Quotas and limits: the server says which.
+            1008 | 1009 | 4408 | 4429 if !e.reason().is_empty() => {
+                ed.notify(false, format!("Disconnected: {}", e.reason()));
+            }
+            _ => {}
         }
         retry(ed, attempt + 1);
     });

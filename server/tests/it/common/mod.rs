@@ -23,6 +23,18 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_full(configure, server::collab::Limits::default()).await
+    }
+
+    /// A server with explicit collaboration limits (small ones, so tests can hit them).
+    pub async fn spawn_with_limits(limits: server::collab::Limits) -> Self {
+        Self::spawn_full(|_| {}, limits).await
+    }
+
+    pub async fn spawn_full(
+        configure: impl FnOnce(&mut Config),
+        limits: server::collab::Limits,
+    ) -> Self {
         let db_path =
             std::env::temp_dir().join(format!("vitrine-test-{}.db", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}?mode=rwc", db_path.display());
@@ -31,7 +43,7 @@ impl TestApp {
         let db = server::db::connect_and_migrate(&url)
             .await
             .expect("database");
-        let state = AppState::new(db.clone(), config);
+        let state = AppState::with_limits(db.clone(), config, limits);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -1,0 +1,580 @@
+//! The hub: the rooms in memory, every open connection (for quotas and permission
+//! re-checks), and per-page change signals for preview pages.
+//!
+//! Rooms load lazily, are unloaded (compacted) when idle, and are all compacted on shutdown.
+//! Reading a draft (the API, publishing, previews, scheduled publishing) never needs a room:
+//! when none is loaded the draft is read from storage into a throwaway document, so a server
+//! whose rooms are all taken still publishes.
+
+use super::connection::Connection;
+use super::room::{Room, encoded_len, replace_update};
+use super::store::DraftStore;
+use super::{Close, Limits, doc, new_doc};
+use crate::error::AppError;
+use crate::publish::store as published;
+use entity::page;
+use sea_orm::{DatabaseConnection, DbErr};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify, watch};
+use yrs::{Doc, ReadTxn, StateVector, Transact};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("page not found")]
+    NotFound,
+    #[error("too many documents open; try again shortly")]
+    RoomsFull,
+    /// A per-user or per-shop quota; the message names it.
+    #[error("{0}")]
+    Quota(String),
+    /// The room refused a change (closed meanwhile, or storage failed).
+    #[error("{}", .0.reason())]
+    Refused(Close),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<HubError> for AppError {
+    fn from(e: HubError) -> Self {
+        match e {
+            HubError::NotFound => AppError::NotFound,
+            HubError::RoomsFull | HubError::Quota(_) | HubError::Refused(Close::GoingAway) => {
+                AppError::Unavailable(e.to_string())
+            }
+            HubError::Refused(c) => AppError::Internal(c.reason()),
+            HubError::Db(e) => AppError::Db(e),
+        }
+    }
+}
+
+/// Who a connection belongs to.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub user_id: i64,
+    /// The login session the connection was opened with; it closes when that ends.
+    pub session_id: Option<String>,
+    /// The name others see in this person's presence.
+    pub name: String,
+    /// Editors and owners; viewers' updates are refused.
+    pub can_edit: bool,
+}
+
+/// The hub's handle on one open connection.
+pub(crate) struct Link {
+    pub id: u64,
+    pub page_id: i64,
+    pub shop_id: i64,
+    /// `None` for connections not tied to a login (server tools, tests).
+    pub member: Option<Member>,
+    pub outbox: super::outbox::Outbox,
+}
+
+/// A connection's place in the hub's registry (quotas, re-checks), released on drop.
+pub(crate) struct Seat {
+    pub hub: Arc<Hub>,
+    pub link: Arc<Link>,
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        lock(&self.hub.links).remove(&self.link.id);
+    }
+}
+
+/// What preview pages watch: bumped on every draft change, and when who may see the page
+/// may have changed (preview links revoked, page deleted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageSignal {
+    pub draft: u64,
+    pub access: u64,
+}
+
+fn lock<T>(m: &StdMutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A draft read from storage.
+struct Loaded {
+    doc: Doc,
+    /// False when nothing was stored: `doc` was seeded from the live revision.
+    stored: bool,
+    /// Log rows not yet folded into the snapshot.
+    pending: u64,
+}
+
+pub struct Hub {
+    pub(crate) db: DatabaseConnection,
+    store: DraftStore,
+    limits: Limits,
+    rooms: Mutex<HashMap<i64, Arc<Room>>>,
+    links: StdMutex<HashMap<u64, Arc<Link>>>,
+    watches: StdMutex<HashMap<i64, watch::Sender<PageSignal>>>,
+    next_connection: AtomicU64,
+    shutdown: watch::Sender<bool>,
+    recheck_wake: Arc<Notify>,
+}
+
+impl Hub {
+    /// Starts the hub, its storage writer and its permission re-checks (needs a Tokio
+    /// runtime).
+    pub fn new(db: DatabaseConnection, limits: Limits) -> Arc<Self> {
+        let hub = Arc::new(Self {
+            store: DraftStore::new(db.clone()),
+            db,
+            limits,
+            rooms: Mutex::new(HashMap::new()),
+            links: StdMutex::new(HashMap::new()),
+            watches: StdMutex::new(HashMap::new()),
+            next_connection: AtomicU64::new(1),
+            shutdown: watch::channel(false).0,
+            recheck_wake: Arc::new(Notify::new()),
+        });
+        super::recheck::spawn(&hub);
+        hub
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn store(&self) -> &DraftStore {
+        &self.store
+    }
+
+    /// Resolves when the hub is told to shut down.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    pub(crate) fn recheck_wake(&self) -> Arc<Notify> {
+        self.recheck_wake.clone()
+    }
+
+    /// The page's room, loading it (or seeding the draft from the live revision) if needed.
+    pub async fn room(&self, page: &page::Model) -> Result<Arc<Room>, HubError> {
+        let mut rooms = self.rooms.lock().await;
+        if let Some(room) = rooms.get(&page.id) {
+            room.touch();
+            return Ok(room.clone());
+        }
+        let per_shop = self.limits.max_rooms_per_shop;
+        let of_shop = |rooms: &HashMap<i64, Arc<Room>>| {
+            rooms.values().filter(|r| r.shop_id == page.shop_id).count()
+        };
+        if rooms.len() >= self.limits.max_rooms || of_shop(&rooms) >= per_shop {
+            self.evict_idle(&mut rooms, Duration::ZERO).await;
+            if rooms.len() >= self.limits.max_rooms {
+                return Err(HubError::RoomsFull);
+            }
+            if of_shop(&rooms) >= per_shop {
+                return Err(HubError::Quota(format!(
+                    "this shop has {per_shop} documents open, its limit; close some and retry"
+                )));
+            }
+        }
+        let room = Arc::new(self.load(page).await?);
+        rooms.insert(page.id, room.clone());
+        Ok(room)
+    }
+
+    /// The page's room if it is loaded.
+    async fn loaded(&self, page_id: i64) -> Option<Arc<Room>> {
+        self.rooms.lock().await.get(&page_id).cloned()
+    }
+
+    /// Number of rooms in memory.
+    pub async fn room_count(&self) -> usize {
+        self.rooms.lock().await.len()
+    }
+
+    /// Number of open connections.
+    pub fn connection_count(&self) -> usize {
+        lock(&self.links).len()
+    }
+
+    /// The stored draft in a fresh document; seeded (in memory only) from the live revision
+    /// when nothing is stored.
+    async fn read_doc(&self, page: &page::Model) -> Result<Loaded, DbErr> {
+        let stored = self.store.load(page.id).await?;
+        let doc = new_doc();
+        if stored.updates.is_empty() {
+            // A page without a draft starts from what customers see now.
+            let blocks = match page.live_revision_id {
+                Some(rev) => published::load_revision(&self.db, rev).await?,
+                None => Vec::new(),
+            };
+            let fields = doc::PageFields {
+                title: &page.title,
+                slug: &page.slug,
+                seo_title: page.seo_title.as_deref(),
+                seo_description: page.seo_description.as_deref(),
+            };
+            doc::seed_doc(&doc, &fields, &blocks);
+            return Ok(Loaded {
+                doc,
+                stored: false,
+                pending: 0,
+            });
+        }
+        for (i, data) in stored.updates.iter().enumerate() {
+            // A stored update that makes yrs panic costs that update, not the server.
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                // Checked first: a value nested 100k deep would overflow yrs' decoder.
+                doc::decode_update(data).map(|u| doc.transact_mut().apply_update(u.into_update()))
+            }));
+            match applied {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => {
+                    tracing::error!(page_id = page.id, index = i, error = %e, "stored draft update does not apply; skipped")
+                }
+                Ok(Err(e)) => {
+                    tracing::error!(page_id = page.id, index = i, error = %e, "stored draft update does not decode; skipped")
+                }
+                Err(_) => {
+                    tracing::error!(
+                        page_id = page.id,
+                        index = i,
+                        "stored draft update panicked; skipped"
+                    )
+                }
+            }
+        }
+        Ok(Loaded {
+            doc,
+            stored: true,
+            pending: stored.pending,
+        })
+    }
+
+    async fn load(&self, page: &page::Model) -> Result<Room, DbErr> {
+        let mut loaded = self.read_doc(page).await?;
+        self.rebuild_if_too_deep(page, &mut loaded).await?;
+        if !loaded.stored {
+            let state = loaded
+                .doc
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            self.store.append(page.shop_id, page.id, state).await?;
+            loaded.pending = 1;
+        }
+        let last_id = self.store.last_update_id(page.id).await?;
+        let size = encoded_len(&loaded.doc);
+        tracing::debug!(
+            page_id = page.id,
+            pending = loaded.pending,
+            size,
+            "room loaded"
+        );
+        Ok(Room::new(
+            page.id,
+            page.shop_id,
+            loaded.doc,
+            loaded.pending,
+            last_id,
+            size,
+        ))
+    }
+
+    /// A stored draft nesting shared types too deeply to edit safely (written before the hub
+    /// refused such updates) is replaced — in memory and in storage, as a snapshot in place of
+    /// the log — by one rebuilt from what it reads (`doc::rebuild_if_too_deep`). Called with
+    /// the room map locked and the page's room not loaded, so nothing else writes its draft.
+    async fn rebuild_if_too_deep(
+        &self,
+        page: &page::Model,
+        loaded: &mut Loaded,
+    ) -> Result<(), DbErr> {
+        if !loaded.stored {
+            return Ok(());
+        }
+        let Some(rebuilt) = doc::rebuild_if_too_deep(&loaded.doc) else {
+            return Ok(());
+        };
+        tracing::warn!(
+            page_id = page.id,
+            "stored draft nested too deeply to edit safely; rebuilt from what it reads"
+        );
+        let state = rebuilt
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        let upto = self.store.last_update_id(page.id).await?;
+        self.store
+            .compact(page.shop_id, page.id, state, upto)
+            .await?;
+        loaded.doc = rebuilt;
+        loaded.pending = 0;
+        Ok(())
+    }
+
+    /// The page's draft as JSON: from its room when loaded, otherwise read from storage
+    /// (no room is loaded, nothing is written).
+    pub async fn draft(&self, page: &page::Model) -> Result<doc::DraftJson, HubError> {
+        if let Some(room) = self.loaded(page.id).await {
+            return Ok(room.draft().await);
+        }
+        let loaded = self.read_doc(page).await?;
+        Ok(doc::read_draft(&loaded.doc))
+    }
+
+    /// Replaces the draft's blocks (restoring a revision into the draft): through the room
+    /// when loaded (editors see it at once), otherwise straight into storage.
+    pub async fn replace_blocks(
+        &self,
+        page: &page::Model,
+        blocks: &[app::blocks::Block],
+    ) -> Result<(), HubError> {
+        let rooms = self.rooms.lock().await;
+        if let Some(room) = rooms.get(&page.id).cloned() {
+            drop(rooms);
+            return room
+                .replace_blocks(self, blocks)
+                .await
+                .map_err(HubError::Refused);
+        }
+        // The room map stays locked until the write is stored, so the page's room cannot
+        // load meanwhile and miss it.
+        let mut loaded = self.read_doc(page).await?;
+        // Replacing deletes the old blocks, which yrs does by recursing into them.
+        self.rebuild_if_too_deep(page, &mut loaded).await?;
+        let update = replace_update(&loaded.doc, blocks);
+        let data = if loaded.stored {
+            update
+        } else {
+            // Nothing stored yet: the seed and the change go in as one full state.
+            loaded
+                .doc
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default())
+        };
+        self.store.append(page.shop_id, page.id, data).await?;
+        drop(rooms);
+        self.page_changed(page.id);
+        Ok(())
+    }
+
+    /// Opens a connection for a logged-in member, within the per-user and per-shop quotas.
+    pub async fn join(
+        self: &Arc<Self>,
+        page: &page::Model,
+        member: Member,
+    ) -> Result<Connection, HubError> {
+        let can_edit = member.can_edit;
+        let seat = self.seat(page.id, page.shop_id, Some(member))?;
+        let room = self.room(page).await?;
+        Ok(Connection::new(seat, room, can_edit))
+    }
+
+    /// Opens a connection not tied to a login (server tools, tests): no quotas, no
+    /// re-checks. `can_edit` is false for viewers: their updates are refused (neither
+    /// applied, stored nor broadcast).
+    pub fn connect(self: &Arc<Self>, room: Arc<Room>, can_edit: bool) -> Connection {
+        let link = self.register(room.page_id, room.shop_id, None);
+        Connection::new(
+            Seat {
+                hub: self.clone(),
+                link,
+            },
+            room,
+            can_edit,
+        )
+    }
+
+    /// Takes a seat for a connection if the member's and the shop's quotas allow.
+    fn seat(
+        self: &Arc<Self>,
+        page_id: i64,
+        shop_id: i64,
+        member: Option<Member>,
+    ) -> Result<Seat, HubError> {
+        let mut links = lock(&self.links);
+        if let Some(m) = &member {
+            let (mut of_user, mut of_shop) = (0, 0);
+            for link in links.values() {
+                of_shop += usize::from(link.shop_id == shop_id);
+                of_user +=
+                    usize::from(link.member.as_ref().is_some_and(|l| l.user_id == m.user_id));
+            }
+            let max_user = self.limits.max_connections_per_user;
+            if of_user >= max_user {
+                return Err(HubError::Quota(format!(
+                    "you have {max_user} connections open, the limit; close a tab and retry"
+                )));
+            }
+            let max_shop = self.limits.max_connections_per_shop;
+            if of_shop >= max_shop {
+                return Err(HubError::Quota(format!(
+                    "this shop has {max_shop} connections open, its limit; retry later"
+                )));
+            }
+        }
+        let link = self.new_link(page_id, shop_id, member);
+        links.insert(link.id, link.clone());
+        Ok(Seat {
+            hub: self.clone(),
+            link,
+        })
+    }
+
+    fn register(&self, page_id: i64, shop_id: i64, member: Option<Member>) -> Arc<Link> {
+        let link = self.new_link(page_id, shop_id, member);
+        lock(&self.links).insert(link.id, link.clone());
+        link
+    }
+
+    fn new_link(&self, page_id: i64, shop_id: i64, member: Option<Member>) -> Arc<Link> {
+        Arc::new(Link {
+            id: self.next_connection.fetch_add(1, Ordering::Relaxed),
+            page_id,
+            shop_id,
+            member,
+            outbox: Default::default(),
+        })
+    }
+
+    /// Every open connection of a logged-in member.
+    pub(crate) fn member_links(&self) -> Vec<Arc<Link>> {
+        lock(&self.links)
+            .values()
+            .filter(|l| l.member.is_some() && !l.outbox.is_closed())
+            .cloned()
+            .collect()
+    }
+
+    /// Closes every connection opened with this login session (call on logout).
+    pub fn session_ended(&self, session_id: &str) {
+        self.close_where(
+            |m| m.session_id.as_deref() == Some(session_id),
+            Close::SessionEnded,
+        );
+    }
+
+    /// Closes every connection of a user except those opened with `keep` (call when a
+    /// user's other sessions are ended, e.g. at a password reset).
+    pub fn user_sessions_ended(&self, user_id: i64, keep: Option<&str>) {
+        self.close_where(
+            |m| m.user_id == user_id && (keep.is_none() || m.session_id.as_deref() != keep),
+            Close::SessionEnded,
+        );
+    }
+
+    /// Re-checks every connection's session and role now rather than at the next tick
+    /// (call after changing a membership in this process).
+    pub fn recheck_now(&self) {
+        self.recheck_wake.notify_one();
+    }
+
+    fn close_where(&self, matches: impl Fn(&Member) -> bool, why: Close) {
+        for link in lock(&self.links).values() {
+            if link.member.as_ref().is_some_and(&matches) {
+                link.outbox.close(why.clone());
+            }
+        }
+    }
+
+    /// Signals for one page; the sender lives while anyone watches.
+    pub fn watch_page(&self, page_id: i64) -> watch::Receiver<PageSignal> {
+        lock(&self.watches)
+            .entry(page_id)
+            .or_insert_with(|| watch::channel(PageSignal::default()).0)
+            .subscribe()
+    }
+
+    /// The draft of a page changed.
+    pub(crate) fn page_changed(&self, page_id: i64) {
+        self.signal(page_id, |s| s.draft += 1);
+    }
+
+    /// A page's preview links were revoked: its preview streams re-check their link.
+    pub fn previews_revoked(&self, page_id: i64) {
+        self.signal(page_id, |s| s.access += 1);
+    }
+
+    fn signal(&self, page_id: i64, change: impl FnOnce(&mut PageSignal)) {
+        let mut watches = lock(&self.watches);
+        if let Some(tx) = watches.get(&page_id) {
+            if tx.receiver_count() == 0 {
+                watches.remove(&page_id);
+            } else {
+                tx.send_modify(change);
+            }
+        }
+    }
+
+    /// Compacts and drops rooms nobody has been connected to for `idle`.
+    async fn evict_idle(&self, rooms: &mut HashMap<i64, Arc<Room>>, idle: Duration) {
+        let idle_ids: Vec<i64> = rooms
+            .iter()
+            .filter(|(_, r)| r.is_idle_for(idle))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in idle_ids {
+            if let Some(room) = rooms.remove(&id)
+                && let Err(e) = room.compact(&self.store).await
+            {
+                tracing::error!(page_id = id, error = %e, "compacting an idle room failed (its log is intact)");
+            }
+        }
+    }
+
+    /// Unloads rooms idle for longer than [`Limits::idle_unload`] and forgets unwatched
+    /// pages.
+    pub async fn sweep(&self) {
+        let mut rooms = self.rooms.lock().await;
+        self.evict_idle(&mut rooms, self.limits.idle_unload).await;
+        drop(rooms);
+        lock(&self.watches).retain(|_, tx| tx.receiver_count() > 0);
+    }
+
+    /// Runs [`Hub::sweep`] periodically until shutdown.
+    pub fn spawn_sweeper(self: &Arc<Self>) {
+        let hub = self.clone();
+        let mut stop = self.shutdown_signal();
+        tokio::spawn(async move {
+            let every = (hub.limits.idle_unload / 2).max(Duration::from_millis(50));
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => hub.sweep().await,
+                    _ = stop.changed() => break,
+                }
+            }
+        });
+    }
+
+    /// Tells connections to close and compacts every room. Updates are already durable; this
+    /// only leaves the log short for the next start.
+    pub async fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+        let mut rooms = self.rooms.lock().await;
+        for (id, room) in rooms.drain() {
+            if let Err(e) = room.compact(&self.store).await {
+                tracing::error!(page_id = id, error = %e, "compacting at shutdown failed (its log is intact)");
+            }
+        }
+    }
+
+    /// Closes a page's room, if loaded, without compacting (the page is going away), and
+    /// ends its preview streams.
+    pub async fn forget_page(&self, page_id: i64) {
+        if let Some(room) = self.loaded(page_id).await {
+            self.discard(&room).await;
+        }
+        self.signal(page_id, |s| s.access += 1);
+    }
+
+    /// Drops a room from memory without compacting and closes its connections (after a
+    /// storage failure or a panic while applying, so the next connection reloads what is
+    /// really stored).
+    pub(crate) async fn discard(&self, room: &Room) {
+        room.close_all(Close::Internal);
+        let mut rooms = self.rooms.lock().await;
+        if rooms
+            .get(&room.page_id)
+            .is_some_and(|r| std::ptr::eq(r.as_ref(), room))
+        {
+            rooms.remove(&room.page_id);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! One page's draft in memory: the document, who is connected and their presence.
+//!
+//! Every accepted update is applied and appended to the draft log before anyone else can see
+//! it (the room's lock covers apply and queueing the write; the broadcast waits for the
+//! commit), so nothing another editor has seen can be lost by a crash.
+
+use super::hub::Link;
+use super::presence::{Owner, Presence};
+use super::store::DraftStore;
+use super::{Close, Hub, doc, new_doc};
+use sea_orm::DbErr;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+use yrs::sync::awareness::AwarenessUpdateEntry;
+use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
+
+/// The `from` of updates made by the server itself (restoring a revision), not a connection.
+pub(crate) const SERVER: u64 = 0;
+
+struct RoomState {
+    doc: Doc,
+    /// Log rows not yet compacted.
+    pending: u64,
+    last_id: i64,
+    /// The document's encoded size when last measured, plus every update accepted since.
+    doc_bytes: usize,
+    /// Bytes accepted since the size was last measured.
+    unmeasured: usize,
+}
+
+impl RoomState {
+    /// Whether `extra` more bytes keep the draft within `max`. The running estimate only
+    /// grows, so when it says no the document is measured — at most once per `max / 32`
+    /// bytes accepted, so a draft kept at the limit does not cost a full encode per keystroke.
+    fn fits(&mut self, extra: usize, max: usize) -> bool {
+        if self.doc_bytes + extra <= max {
+            return true;
+        }
+        if self.unmeasured > 0 && self.unmeasured >= max / 32 {
+            self.doc_bytes = encoded_len(&self.doc);
+            self.unmeasured = 0;
+            return self.doc_bytes + extra <= max;
+        }
+        false
+    }
+
+    fn snapshot(&self) -> Vec<u8> {
+        self.doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    }
+}
+
+/// The size of a document's full state, as stored in a snapshot.
+pub(crate) fn encoded_len(doc: &Doc) -> usize {
+    doc.transact()
+        .encode_state_as_update_v1(&StateVector::default())
+        .len()
+}
+
+fn lock<T>(m: &StdMutex<T>) -> MutexGuard<'_, T> {
+    // Presence and the peer list stay consistent whatever panicked while holding them.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub struct Room {
+    pub page_id: i64,
+    pub shop_id: i64,
+    state: Mutex<RoomState>,
+    presence: StdMutex<Presence>,
+    /// Open connections, each with its own outbox.
+    peers: StdMutex<HashMap<u64, Arc<Link>>>,
+    /// Set when the room is dropped from the hub because its memory can no longer be trusted;
+    /// its connections close so clients reconnect to a room reloaded from the database.
+    closed: AtomicBool,
+    last_active: StdMutex<Instant>,
+}
+
+impl Room {
+    pub(crate) fn new(
+        page_id: i64,
+        shop_id: i64,
+        doc: Doc,
+        pending: u64,
+        last_id: i64,
+        doc_bytes: usize,
+    ) -> Self {
+        Self {
+            page_id,
+            shop_id,
+            state: Mutex::new(RoomState {
+                doc,
+                pending,
+                last_id,
+                doc_bytes,
+                unmeasured: 0,
+            }),
+            presence: StdMutex::new(Presence::default()),
+            peers: StdMutex::new(HashMap::new()),
+            closed: AtomicBool::new(false),
+            last_active: StdMutex::new(Instant::now()),
+        }
+    }
+
+    pub(crate) fn touch(&self) {
+        *lock(&self.last_active) = Instant::now();
+    }
+
+    pub(crate) fn is_idle_for(&self, idle: Duration) -> bool {
+        lock(&self.peers).is_empty() && lock(&self.last_active).elapsed() >= idle
+    }
+
+    /// Open connections to this room.
+    pub fn connection_count(&self) -> usize {
+        lock(&self.peers).len()
+    }
+
+    /// Adds a connection's outbox; a room already closed closes it at once.
+    pub(crate) fn attach(&self, link: Arc<Link>) {
+        let mut peers = lock(&self.peers);
+        if self.closed.load(Ordering::Acquire) {
+            link.outbox.close(Close::Internal);
+        }
+        peers.insert(link.id, link);
+        drop(peers);
+        self.touch();
+    }
+
+    /// Removes a connection: its presence goes, and the others are told.
+    pub(crate) fn detach(&self, connection: u64, queue_limit: usize) {
+        lock(&self.peers).remove(&connection);
+        let gone = lock(&self.presence).leave(connection);
+        if !gone.is_empty() {
+            self.broadcast(connection, false, presence_frame(gone), queue_limit);
+        }
+        self.touch();
+    }
+
+    /// Closes every connection (the room is being dropped); later updates are refused.
+    pub(crate) fn close_all(&self, why: Close) {
+        let peers = lock(&self.peers);
+        self.closed.store(true, Ordering::Release);
+        for link in peers.values() {
+            link.outbox.close(why.clone());
+        }
+    }
+
+    /// Queues a frame for every connection but `from` (and for `from` too if `to_sender`).
+    pub(crate) fn broadcast(&self, from: u64, to_sender: bool, frame: Vec<u8>, limit: usize) {
+        let frame = Arc::new(frame);
+        for (id, link) in lock(&self.peers).iter() {
+            if *id != from || to_sender {
+                link.outbox.push(frame.clone(), limit);
+            }
+        }
+    }
+
+    /// Applies presence from a connection and passes on what was taken, as one frame, to
+    /// everyone including the sender (Yjs clients expect their own state echoed).
+    pub(crate) fn announce(
+        &self,
+        who: &Owner,
+        own: &mut Option<ClientID>,
+        update: AwarenessUpdate,
+        hub: &Hub,
+    ) -> Result<(), Close> {
+        let accepted =
+            lock(&self.presence).apply(who, own, update, hub.limits().max_presence_bytes)?;
+        if !accepted.is_empty() {
+            self.broadcast(
+                who.connection,
+                true,
+                presence_frame(accepted),
+                hub.limits().max_queued_bytes,
+            );
+        }
+        Ok(())
+    }
+
+    /// Everyone's presence as one frame, if anybody is present.
+    pub(crate) fn presence(&self) -> Option<Vec<u8>> {
+        let presence = lock(&self.presence);
+        (!presence.is_empty()).then(|| Message::Awareness(presence.snapshot()).encode_v1())
+    }
+
+    /// Everyone's presence, even when nobody is (the answer to an awareness query).
+    pub(crate) fn presence_always(&self) -> Vec<u8> {
+        Message::Awareness(lock(&self.presence).snapshot()).encode_v1()
+    }
+
+    /// The document's state vector.
+    pub(crate) async fn state_vector(&self) -> StateVector {
+        self.state.lock().await.doc.transact().state_vector()
+    }
+
+    /// What a peer with state vector `sv` lacks.
+    pub(crate) async fn diff(&self, sv: &StateVector) -> Vec<u8> {
+        self.state
+            .lock()
+            .await
+            .doc
+            .transact()
+            .encode_state_as_update_v1(sv)
+    }
+
+    /// The draft as JSON.
+    pub async fn draft(&self) -> doc::DraftJson {
+        let state = self.state.lock().await;
+        doc::read_draft(&state.doc)
+    }
+
+    /// Replaces the draft's blocks (restoring a revision into the draft), as one update that
+    /// every editor receives.
+    pub async fn replace_blocks(
+        &self,
+        hub: &Hub,
+        blocks: &[app::blocks::Block],
+    ) -> Result<(), Close> {
+        let current = self.state.lock().await.snapshot();
+        let scratch = new_doc();
+        let decoded = Update::decode_v1(&current).map_err(|e| Close::Malformed(e.to_string()))?;
+        scratch
+            .transact_mut()
+            .apply_update(decoded)
+            .map_err(|e| Close::Malformed(e.to_string()))?;
+        let update = replace_update(&scratch, blocks);
+        self.apply_local(hub, update).await
+    }
+
+    /// Applies an update made on the server (not by a connection), stores and broadcasts it.
+    pub async fn apply_local(&self, hub: &Hub, update: Vec<u8>) -> Result<(), Close> {
+        self.accept_update(hub, SERVER, &update).await
+    }
+
+    /// Apply and queue the write under the room lock (so the log keeps apply order), wait
+    /// for the commit without holding the room (group commit, other editors carry on), then
+    /// broadcast: nobody sees an update before it is stored.
+    pub(crate) async fn accept_update(
+        &self,
+        hub: &Hub,
+        from: u64,
+        data: &[u8],
+    ) -> Result<(), Close> {
+        let committed = {
+            let mut state = self.state.lock().await;
+            if self.closed.load(Ordering::Acquire) {
+                return Err(Close::GoingAway);
+            }
+            // yrs asserts (debug builds) on client ids beyond 53 bits: malformed, not a panic.
+            // Scanned before yrs decodes it: a value nested 100k deep would overflow yrs.
+            let update = std::panic::catch_unwind(|| doc::decode_update(data))
+                .map_err(|_| Close::Malformed("update: undecodable client id".into()))?
+                .map_err(|e| Close::Malformed(format!("update: {e}")))?;
+            if update.is_empty() {
+                return Ok(());
+            }
+            // Server-made updates (a restore) are exempt: they are how an oversized draft
+            // is reset.
+            if from != SERVER && !state.fits(data.len(), hub.limits().max_document_bytes) {
+                return Err(Close::DocumentTooLarge);
+            }
+            let doc = &state.doc;
+            // yrs can panic on some inputs; a panic must cost this room, not the process.
+            // Refuses (applying nothing) shared types nested too deeply to edit safely.
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                doc::apply_update(doc, update)
+            }));
+            match applied {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(Close::Malformed(format!("update: {e}"))),
+                Err(_) => {
+                    tracing::error!(
+                        page_id = self.page_id,
+                        "applying an update panicked; reloading the room"
+                    );
+                    drop(state);
+                    hub.discard(self).await;
+                    return Err(Close::Internal);
+                }
+            }
+            state.doc_bytes += data.len();
+            state.unmeasured += data.len();
+            hub.store()
+                .enqueue(self.shop_id, self.page_id, data.to_vec())
+                .await
+        };
+        let id = match committed {
+            Ok(commit) => commit.await,
+            Err(e) => Err(e),
+        };
+        let id = match id {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::error!(page_id = self.page_id, error = %e, "storing a draft update failed; reloading the room");
+                // The in-memory doc is ahead of the database: drop it so nobody sees that.
+                hub.discard(self).await;
+                return Err(Close::Internal);
+            }
+        };
+        let frame = Message::Sync(SyncMessage::Update(data.to_vec())).encode_v1();
+        self.broadcast(from, false, frame, hub.limits().max_queued_bytes);
+        hub.page_changed(self.page_id);
+        let mut state = self.state.lock().await;
+        state.last_id = state.last_id.max(id);
+        state.pending += 1;
+        if state.pending >= hub.limits().compact_every {
+            let snapshot = state.snapshot();
+            let size = snapshot.len();
+            match hub
+                .store()
+                .compact(self.shop_id, self.page_id, snapshot, state.last_id)
+                .await
+            {
+                Ok(()) => {
+                    state.pending = 0;
+                    state.doc_bytes = size;
+                    state.unmeasured = 0;
+                }
+                Err(e) => {
+                    tracing::warn!(page_id = self.page_id, error = %e, "compaction failed; will retry")
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn compact(&self, store: &DraftStore) -> Result<(), DbErr> {
+        let mut state = self.state.lock().await;
+        if state.pending == 0 {
+            return Ok(());
+        }
+        let snapshot = state.snapshot();
+        store
+            .compact(self.shop_id, self.page_id, snapshot, state.last_id)
+            .await?;
+        state.pending = 0;
+        Ok(())
+    }
+}
+
+/// The update that makes `doc`'s blocks `blocks` (applied to `doc` too).
+pub(crate) fn replace_update(doc: &Doc, blocks: &[app::blocks::Block]) -> Vec<u8> {
+    let before = doc.transact().state_vector();
+    let root = doc.get_or_insert_array(doc::BLOCKS_ROOT);
+    {
+        let mut txn = doc.transact_mut();
+        let len = yrs::Array::len(&root, &txn);
+        yrs::Array::remove_range(&root, &mut txn, 0, len);
+        for block in blocks {
+            doc::push_block(&mut txn, &root, block);
+        }
+    }
+    doc.transact().encode_state_as_update_v1(&before)
+}
+
+fn presence_frame(entries: HashMap<ClientID, AwarenessUpdateEntry>) -> Vec<u8> {
+    Message::Awareness(AwarenessUpdate { clients: entries }).encode_v1()
+}
