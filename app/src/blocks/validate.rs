@@ -216,6 +216,14 @@ pub fn normalize(field: &FieldDescriptor, value: Option<&Value>) -> Result<Value
         }
         Some(v) => v,
     };
+    if crate::draft::contains_too_deep(value) {
+        // Reading the draft cut the value off where it nested too deeply.
+        return Err(format!(
+            "{} is nested too deeply (a draft nests at most {} levels)",
+            field.label,
+            crate::draft::MAX_NESTING
+        ));
+    }
     if is_html(value) {
         // The server sanitises `{"html": …}` rich text into runs before validating; HTML
         // that reaches this point was never sanitised and is refused, not guessed at.

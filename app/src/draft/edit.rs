@@ -50,25 +50,38 @@ pub fn new_block(block_type: BlockType, id: String) -> BlockNode {
     }
 }
 
-/// Finds a block anywhere in the tree by id.
+/// Finds a block anywhere in the tree by id (first in document order). Looks no deeper than
+/// blocks can nest in a document within [`super::MAX_NESTING`] levels.
 pub fn find_block<T: ReadTxn>(txn: &T, root: &ArrayRef, id: &str) -> Option<Located> {
-    for (index, item) in root.iter(txn).enumerate() {
+    // Pre-order with an explicit stack of (array, its items, next index, depth).
+    let mut stack = vec![(root.clone(), root.iter(txn), 0u32, 1usize)];
+    while let Some((array, items, index, depth)) = stack.last_mut() {
+        let Some(item) = items.next() else {
+            stack.pop();
+            continue;
+        };
+        let (at, depth) = (*index, *depth);
+        *index += 1;
         let Out::YMap(map) = item else { continue };
         if block_id(txn, &map).as_deref() == Some(id) {
             return Some(Located {
-                parent: root.clone(),
-                index: index as u32,
+                parent: array.clone(),
+                index: at,
                 map,
             });
         }
-        if let Some(Out::YArray(children)) = map.get(txn, "children")
-            && let Some(found) = find_block(txn, &children, id)
+        if depth < MAX_BLOCK_LEVELS
+            && let Some(Out::YArray(children)) = map.get(txn, "children")
         {
-            return Some(found);
+            let items = children.iter(txn);
+            stack.push((children, items, 0, depth + 1));
         }
     }
     None
 }
+
+/// Levels of blocks that fit in [`super::MAX_NESTING`]: each takes two (map, children).
+const MAX_BLOCK_LEVELS: usize = super::MAX_NESTING / 2;
 
 fn block_id<T: ReadTxn>(txn: &T, map: &MapRef) -> Option<String> {
     match map.get(txn, "id") {
@@ -101,25 +114,30 @@ fn slot_array(txn: &mut TransactionMut, root: &ArrayRef, parent: Option<&str>) -
 
 /// Inserts a block (and its children) at `index` of `array`. Text props become `Y.Text`.
 pub fn insert_node(txn: &mut TransactionMut, array: &ArrayRef, index: u32, node: &BlockNode) {
-    let map = array.insert(
-        txn,
-        index.min(array.len(txn)),
-        MapPrelim::from([
-            ("id", Any::from(node.id.as_str())),
-            ("type", Any::from(node.block_type.as_str())),
-        ]),
-    );
-    let props = map.insert(txn, "props", MapPrelim::default());
-    let fields = BlockType::from_name(&node.block_type).map(BlockType::fields);
-    for (name, value) in &node.props {
-        let kind = fields
-            .and_then(|f| f.iter().find(|f| f.name == name))
-            .map(|f| f.kind);
-        write_prop(txn, &props, name, kind, value);
-    }
-    let children = map.insert(txn, "children", ArrayPrelim::default());
-    for (i, child) in node.children.iter().enumerate() {
-        insert_node(txn, &children, i as u32, child);
+    // Parents before children, with an explicit stack (a node tree may be deep).
+    let mut stack = vec![(array.clone(), index, node)];
+    while let Some((array, index, node)) = stack.pop() {
+        let map = array.insert(
+            txn,
+            index.min(array.len(txn)),
+            MapPrelim::from([
+                ("id", Any::from(node.id.as_str())),
+                ("type", Any::from(node.block_type.as_str())),
+            ]),
+        );
+        let props = map.insert(txn, "props", MapPrelim::default());
+        let fields = BlockType::from_name(&node.block_type).map(BlockType::fields);
+        for (name, value) in &node.props {
+            let kind = fields
+                .and_then(|f| f.iter().find(|f| f.name == name))
+                .map(|f| f.kind);
+            write_prop(txn, &props, name, kind, value);
+        }
+        let children = map.insert(txn, "children", ArrayPrelim::default());
+        // Reversed, so the first child is inserted first (each at its own index).
+        for (i, child) in node.children.iter().enumerate().rev() {
+            stack.push((children.clone(), i as u32, child));
+        }
     }
 }
 
@@ -203,9 +221,14 @@ pub fn move_block(txn: &mut TransactionMut, root: &ArrayRef, id: &str, to: &Slot
 }
 
 fn node_contains(node: &BlockNode, id: &str) -> bool {
-    node.children
-        .iter()
-        .any(|c| c.id == id || node_contains(c, id))
+    let mut stack: Vec<&BlockNode> = node.children.iter().collect();
+    while let Some(n) = stack.pop() {
+        if n.id == id {
+            return true;
+        }
+        stack.extend(n.children.iter());
+    }
+    false
 }
 
 /// Copies a block right after itself with fresh ids (from `next_id`). Returns the copy's id.
@@ -217,13 +240,12 @@ pub fn duplicate_block(
 ) -> Option<String> {
     let found = find_block(txn, root, id)?;
     let mut node = read_node(txn, &found.map);
-    fn renumber(node: &mut BlockNode, next_id: &mut dyn FnMut() -> String) {
-        node.id = next_id();
-        for child in &mut node.children {
-            renumber(child, next_id);
-        }
+    // Pre-order, so the copy takes the first id and its children the next ones in order.
+    let mut stack = vec![&mut node];
+    while let Some(n) = stack.pop() {
+        n.id = next_id();
+        stack.extend(n.children.iter_mut().rev());
     }
-    renumber(&mut node, next_id);
     insert_node(txn, &found.parent, found.index + 1, &node);
     Some(node.id)
 }
@@ -339,24 +361,17 @@ pub fn set_page_field(txn: &mut TransactionMut, page: &yrs::MapRef, field: &str,
     page.insert(txn, field, value);
 }
 
-/// Every block id in the tree, to make fresh ids unique.
+/// Every block id in the tree (pre-order), to make fresh ids unique.
 pub fn all_ids(blocks: &[Value]) -> Vec<String> {
     let mut out = Vec::new();
-    fn walk(v: &Value, out: &mut Vec<String>) {
+    let mut stack: Vec<&Value> = blocks.iter().rev().collect();
+    while let Some(v) = stack.pop() {
         if let Some(id) = v.get("id").and_then(Value::as_str) {
             out.push(id.to_string());
         }
-        for c in v
-            .get("children")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            walk(c, out);
+        if let Some(children) = v.get("children").and_then(Value::as_array) {
+            stack.extend(children.iter().rev());
         }
-    }
-    for b in blocks {
-        walk(b, &mut out);
     }
     out
 }

@@ -1,7 +1,10 @@
-//! The draft document (DESIGN.md §3) ↔ JSON. Roots: `page` (Y.Map of page fields) and
+//! The draft document ↔ JSON. Roots: `page` (Y.Map of page fields) and
 //! `blocks` (Y.Array of block maps: `id`, `type`, `props` (Y.Map), `children` (Y.Array)).
 //! Text props are `Y.Text` (formatting as `bold` / `italic` / `link` attributes); reading turns
 //! them into Yjs deltas, which the block validator accepts for every text kind.
+//!
+//! A peer controls how deeply the document nests, so reading stops at [`MAX_NESTING`] levels
+//! (see [`nesting`]) and the walks here never recurse once per level of input.
 
 use crate::blocks::{Block, BlockNode, RichText};
 use serde_json::{Map, Value};
@@ -13,6 +16,11 @@ use yrs::{
 };
 
 pub mod edit;
+pub mod nesting;
+pub mod update;
+
+pub use nesting::{MAX_NESTING, contains_too_deep, rebuild_if_too_deep, too_deep_marker};
+pub use update::{CheckedUpdate, UpdateError, apply_update, decode_update};
 
 pub const PAGE_ROOT: &str = "page";
 pub const BLOCKS_ROOT: &str = "blocks";
@@ -32,14 +40,31 @@ impl DraftJson {
     }
 }
 
-/// One block map read as JSON → a node for validation (see [`DraftJson::nodes`]).
+/// How many levels of blocks [`node_from_value`] reads: one more than the validator allows,
+/// so it reports the first level too many. Deeper blocks are left out of the node tree.
+pub const MAX_NODE_DEPTH: usize = crate::blocks::validate::MAX_DEPTH + 1;
+
+/// One block map read as JSON → a node for validation (see [`DraftJson::nodes`]). Blocks
+/// nested below [`MAX_NODE_DEPTH`] levels are not read.
 pub fn node_from_value(v: &Value) -> BlockNode {
+    node_at(v, 1)
+}
+
+fn node_at(v: &Value, depth: usize) -> BlockNode {
     let obj = v.as_object();
     let text = |k: &str| {
         obj.and_then(|o| o.get(k))
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string()
+    };
+    let children = match obj
+        .and_then(|o| o.get("children"))
+        .and_then(Value::as_array)
+    {
+        // Recursion bounded by MAX_NODE_DEPTH, whatever the input.
+        Some(c) if depth < MAX_NODE_DEPTH => c.iter().map(|c| node_at(c, depth + 1)).collect(),
+        _ => Vec::new(),
     };
     BlockNode {
         id: text("id"),
@@ -49,11 +74,7 @@ pub fn node_from_value(v: &Value) -> BlockNode {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default(),
-        children: obj
-            .and_then(|o| o.get("children"))
-            .and_then(Value::as_array)
-            .map(|c| c.iter().map(node_from_value).collect())
-            .unwrap_or_default(),
+        children,
     }
 }
 
@@ -73,40 +94,82 @@ pub fn read_draft(doc: &Doc) -> DraftJson {
     DraftJson { page, blocks }
 }
 
+/// A value of the document as JSON, the root types at level 1: a container that would sit
+/// deeper than [`MAX_NESTING`] levels is read as the [marker](too_deep_marker). The recursion
+/// is bounded by that limit, not by the input.
 pub(crate) fn out_to_json<T: ReadTxn>(txn: &T, v: Out) -> Value {
+    out_at(txn, v, 1)
+}
+
+fn out_at<T: ReadTxn>(txn: &T, v: Out, level: usize) -> Value {
     match v {
-        Out::Any(a) => serde_json::to_value(&a).unwrap_or(Value::Null),
-        Out::YMap(m) => Value::Object(
-            m.iter(txn)
-                .map(|(k, v)| (k.to_string(), out_to_json(txn, v)))
-                .collect(),
-        ),
-        Out::YArray(a) => Value::Array(a.iter(txn).map(|v| out_to_json(txn, v)).collect()),
-        Out::YText(t) => {
+        Out::Any(a) => any_at(&a, level),
+        Out::YMap(m) => nested(level, || {
+            Value::Object(
+                m.iter(txn)
+                    .map(|(k, v)| (k.to_string(), out_at(txn, v, level + 1)))
+                    .collect(),
+            )
+        }),
+        Out::YArray(a) => nested(level, || {
+            Value::Array(a.iter(txn).map(|v| out_at(txn, v, level + 1)).collect())
+        }),
+        // A delta: ops at the next level, their insert and attributes at the one after.
+        Out::YText(t) => nested(level, || {
             let diff: Vec<Diff<YChange>> = t.diff(txn, YChange::identity);
             Value::Array(
                 diff.into_iter()
                     .map(|d| {
-                        let mut op = Map::new();
-                        op.insert("insert".into(), out_to_json(txn, d.insert));
-                        if let Some(attrs) = d.attributes {
-                            let attrs: Map<String, Value> = attrs
-                                .iter()
-                                .map(|(k, v)| {
-                                    (
-                                        k.to_string(),
-                                        serde_json::to_value(v).unwrap_or(Value::Null),
+                        nested(level + 1, || {
+                            let mut op = Map::new();
+                            op.insert("insert".into(), out_at(txn, d.insert, level + 2));
+                            if let Some(attrs) = d.attributes {
+                                let attrs = nested(level + 2, || {
+                                    Value::Object(
+                                        attrs
+                                            .iter()
+                                            .map(|(k, v)| (k.to_string(), any_at(v, level + 3)))
+                                            .collect(),
                                     )
-                                })
-                                .collect();
-                            op.insert("attributes".into(), Value::Object(attrs));
-                        }
-                        Value::Object(op)
+                                });
+                                op.insert("attributes".into(), attrs);
+                            }
+                            Value::Object(op)
+                        })
                     })
                     .collect(),
             )
-        }
-        other => Value::String(other.to_string(txn)),
+        }),
+        // XML, sub-documents and types of unknown kind are no part of a draft (and reading
+        // XML as a string would recurse into it).
+        _ => Value::Null,
+    }
+}
+
+/// A plain value (`Any`) at `level`, cut off like shared types.
+fn any_at(a: &Any, level: usize) -> Value {
+    match a {
+        Any::Array(items) => nested(level, || {
+            Value::Array(items.iter().map(|v| any_at(v, level + 1)).collect())
+        }),
+        Any::Map(entries) => nested(level, || {
+            Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), any_at(v, level + 1)))
+                    .collect(),
+            )
+        }),
+        scalar => serde_json::to_value(scalar).unwrap_or(Value::Null),
+    }
+}
+
+/// The container built by `read` when `level` is within [`MAX_NESTING`], else the marker.
+fn nested(level: usize, read: impl FnOnce() -> Value) -> Value {
+    if level > MAX_NESTING {
+        too_deep_marker()
+    } else {
+        read()
     }
 }
 
@@ -237,6 +300,39 @@ mod tests {
         assert_eq!(draft.page["seo_description"], "D");
         let back = validate_tree(PageType::Page, &draft.nodes()).unwrap();
         assert_eq!(back, typed);
+    }
+
+    /// A block whose heading is `levels` Y.Arrays nested one inside the other, built without
+    /// recursion (nested prelims would recurse).
+    fn deep_doc(levels: usize) -> Doc {
+        use yrs::{ArrayPrelim, MapPrelim};
+        let doc = new_doc();
+        let blocks = doc.get_or_insert_array(BLOCKS_ROOT);
+        let mut txn = doc.transact_mut();
+        let block = blocks.push_back(
+            &mut txn,
+            MapPrelim::from([("id", Any::from("deep")), ("type", Any::from("hero"))]),
+        );
+        let props = block.insert(&mut txn, "props", MapPrelim::default());
+        let mut array = props.insert(&mut txn, "heading", ArrayPrelim::default());
+        for _ in 1..levels {
+            array = array.push_back(&mut txn, ArrayPrelim::default());
+        }
+        drop(txn);
+        doc
+    }
+
+    #[test]
+    fn a_hundred_thousand_nested_arrays_read_as_an_error_not_a_stack_overflow() {
+        let doc = deep_doc(100_000);
+        let draft = read_draft(&doc);
+        let errors = validate_tree(PageType::Page, &draft.nodes()).unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.block_id == "deep"
+                && e.field.as_deref() == Some("heading")
+                && e.message.contains("nested too deeply")),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -19,6 +19,23 @@ use std::sync::LazyLock;
 /// applies to the text).
 pub const MAX_HTML_BYTES: usize = 256 * 1024;
 
+/// Most elements accepted in one field's HTML. html5ever's tree builder looks through the
+/// stack of open elements for some tags (a `<div>` looks for an open `<p>` to close), so HTML
+/// nested `n` deep costs `n²`: 50k nested `<div>`s, 250 KB, take seconds of CPU on every read
+/// of the draft. Nesting can be no deeper than the number of elements, and every element's tag
+/// starts with `<` and a letter, so counting those bounds it (a `<` before a letter in a
+/// comment counts too: the count errs high, never low). 2000 elements is one per ten
+/// characters of the longest rich text.
+pub const MAX_HTML_TAGS: usize = 2_000;
+
+/// Start tags in `html`, as [`MAX_HTML_TAGS`] counts them.
+fn tag_count(html: &str) -> usize {
+    html.as_bytes()
+        .windows(2)
+        .filter(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
+        .count()
+}
+
 /// Elements kept: paragraphs, line breaks, bold, italic and links. Everything else is removed,
 /// its text kept — except in [`DROPPED_WITH_CONTENT`].
 const TAGS: [&str; 7] = ["p", "br", "b", "strong", "i", "em", "a"];
@@ -280,11 +297,15 @@ pub fn convert_html_props(nodes: &mut [BlockNode]) -> Vec<ValidationError> {
                     continue;
                 };
                 let converted = match html.as_str() {
-                    Some(html) if html.len() <= MAX_HTML_BYTES => Ok(html_to_runs(html)),
-                    Some(_) => Err(format!(
+                    Some(html) if html.len() > MAX_HTML_BYTES => Err(format!(
                         "{}: HTML has at most {MAX_HTML_BYTES} bytes",
                         field.label
                     )),
+                    Some(html) if tag_count(html) > MAX_HTML_TAGS => Err(format!(
+                        "{}: HTML has at most {MAX_HTML_TAGS} elements",
+                        field.label
+                    )),
+                    Some(html) => Ok(html_to_runs(html)),
                     None => Err(format!("{}: `html` must be a string", field.label)),
                 };
                 match converted {
@@ -555,6 +576,46 @@ mod tests {
         // Deep nesting is walked without recursion.
         let deep = "<b>".repeat(20_000) + "deep";
         assert_eq!(html_to_runs(&deep)[0].text, "deep");
+    }
+
+    /// HTML nested as deep as a field accepts, in the tags html5ever handles worst: read
+    /// without recursion (tests run on 2 MiB stacks) and quickly; one element more is refused.
+    #[test]
+    fn html_nested_as_deep_as_a_field_accepts_is_read_quickly_and_deeper_is_refused() {
+        for open in [
+            "<div>",
+            "<b>",
+            "<p><i>",
+            "<a href=\"/x\">",
+            "<span><em>",
+            "<li><ul>",
+        ] {
+            let html = open.repeat(MAX_HTML_TAGS / tag_count(open)) + "deep";
+            assert_eq!(tag_count(&html), MAX_HTML_TAGS, "{open}");
+            let started = std::time::Instant::now();
+            let mut nodes: Vec<BlockNode> = serde_json::from_value(json!([
+                {"id": "r", "type": "rich_text", "props": {"body": {"html": html}}},
+                {"id": "over", "type": "rich_text", "props": {"body": {"html": format!("<b>{html}")}}}
+            ]))
+            .unwrap();
+            let errors = convert_html_props(&mut nodes);
+            let elapsed = started.elapsed();
+            assert!(
+                elapsed < std::time::Duration::from_secs(10),
+                "{open} took {elapsed:?}"
+            );
+            assert_eq!(
+                nodes[0].props["body"][0]["insert"].as_str().map(str::trim),
+                Some("deep")
+            );
+            assert_eq!(errors.len(), 1, "{open}: {errors:?}");
+            assert_eq!(errors[0].block_id, "over");
+            assert!(
+                errors[0].message.contains("at most 2000 elements"),
+                "{errors:?}"
+            );
+        }
+        assert_eq!(tag_count("a < b, <!-- <p> --> <br/><B>x</B>"), 3);
     }
 
     #[test]

@@ -6,9 +6,13 @@ mod yclient;
 
 mod auth;
 mod collab;
+mod collab_limits;
 mod convergence;
 mod durability;
+mod edge;
+mod fuzz_sync;
 mod history;
+mod hostile_drafts;
 mod migrations;
 mod pages;
 mod preview;
