@@ -6,7 +6,7 @@ import { apiURL, shopURL } from '../env';
 
 // A stock Yjs client (yjs + y-websocket's WebsocketProvider) joins a page's room with an
 // editor's session cookie, sees the draft's blocks, and inserts a block laid out as
-// DESIGN.md §3 says; the block shows up in an editor open in Chromium, in a second client and
+// the README's "Collaboration" section says; the block shows up in an editor open in Chromium, in a second client and
 // in GET …/draft.
 
 const EMAIL = 'editor@harborandpine.example';

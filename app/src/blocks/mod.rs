@@ -27,7 +27,7 @@ pub use validate::{ValidationError, validate_tree};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Block type names, part of the draft document contract (DESIGN.md §3).
+/// Block type names, part of the draft document contract (README, "Collaboration").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockType {
@@ -138,7 +138,7 @@ impl BlockType {
     }
 }
 
-/// Page types (DESIGN.md §3).
+/// Page types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PageType {

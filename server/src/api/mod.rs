@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1` (DESIGN.md §7). Every route runs behind the session layer and
+//! The JSON API under `/api/v1`. Every route runs behind the session layer and
 //! the Origin check; errors are `{error:{code,message,request_id}}`.
 
 pub mod pages;

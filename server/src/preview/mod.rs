@@ -1,4 +1,4 @@
-//! Preview links (DESIGN.md §5): signed, expiring links that show a page's current draft with
+//! Preview links: signed, expiring links that show a page's current draft with
 //! the storefront's own components to someone without a login.
 //!
 //! `/preview/{token}` checks the token and answers with a short-lived HttpOnly cookie and a
