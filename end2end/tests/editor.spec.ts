@@ -183,3 +183,19 @@ test('edit → preview shows the draft → publish → storefront → restore th
   expect(errors).toEqual([]);
   await Promise.all([context.close(), reviewer.close(), shopper.close()]);
 });
+
+test('an editor whose session ends elsewhere is disconnected and sent to log in again', async ({ browser, playwright }) => {
+  const pageId = await newPage(playwright, 'Logged out');
+  const a = await openEditor(browser, pageId);
+  // Log this browser's session out from somewhere else (another tab, a script): the server
+  // closes the open collaboration socket (4401) and the editor goes to the login page.
+  const session = (await a.context.cookies()).find((c) => c.name === 'vitrine_session');
+  expect(session).toBeTruthy();
+  const api = await playwright.request.newContext({ baseURL: apiURL });
+  const out = await api.delete('/api/v1/session', { headers: { Cookie: `vitrine_session=${session!.value}` } });
+  expect(out.status()).toBe(204);
+  await expect(a.page).toHaveURL(new RegExp(`/admin/login\\?next=%2Fadmin%2Fpages%2F${pageId}$`), { timeout: 15_000 });
+  await expect(a.page.locator('#email')).toBeVisible();
+  expect(a.errors).toEqual([]);
+  await a.context.close();
+});

@@ -99,15 +99,23 @@ impl Keyring {
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let spec = format!("local:{}", random_secret());
+        // Written whole to a file of our own, then linked into place: a process starting at
+        // the same moment sees either no key or a complete one, never a half-written file.
+        let tmp = path.with_extension(format!("tmp-{}", random_secret()));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(path) {
-            Ok(mut file) => {
-                file.write_all(format!("{spec}\n").as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(|e| format!("cannot write the preview key {shown}: {e}"))?;
+        let written = options
+            .open(&tmp)
+            .and_then(|mut file| {
+                file.write_all(format!("{spec}\n").as_bytes())?;
+                file.sync_all()
+            })
+            .and_then(|()| std::fs::hard_link(&tmp, path));
+        let _ = std::fs::remove_file(&tmp);
+        match written {
+            Ok(()) => {
                 let keys = Self::parse(&spec).map_err(|e| format!("{shown}: {e}"))?;
                 Ok((keys, KeySource::Generated(path.to_path_buf())))
             }

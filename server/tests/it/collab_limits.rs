@@ -2,7 +2,9 @@
 //! bounds and ownership, quotas, idle sockets, document size, panics, permissions that change
 //! while a socket is open, and drafts that stay readable when every room slot is taken.
 
-use crate::common::{TestApp, Ws, login, shop_with_members, ws_connect};
+use crate::common::{
+    TestApp, Ws, create_preview_link, login, preview_cookie, shop_with_members, ws_connect,
+};
 use crate::yclient::{self, YClient};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -293,19 +295,8 @@ async fn draft_publish_preview_and_schedule_work_when_every_room_slot_is_taken()
     assert_eq!(res.status(), 200, "publish");
 
     // Preview: render and events.
-    let res = app
-        .client
-        .post(format!("{}/api/v1/pages/{other}/preview-links", app.base))
-        .header("cookie", &editor)
-        .json(&json!({"ttl_seconds": 600}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let link: Value = res.json().await.unwrap();
-    let url = link["url"].as_str().unwrap();
-    let token = &url[url.find("/preview/").unwrap() + "/preview/".len()..];
-    let cookie = format!("vitrine_preview_{other}={token}");
+    let url = create_preview_link(&app, &editor, other).await;
+    let cookie = preview_cookie(other, &url);
     for path in [
         format!("/preview/p/{other}"),
         format!("/preview/p/{other}/events"),
@@ -410,22 +401,12 @@ async fn a_preview_event_stream_ends_when_its_links_are_revoked() {
     let app = TestApp::spawn().await;
     let (_, page) = shop_with_members(&app, "alpha").await;
     let editor = login(&app, "editor@alpha.example", PW).await;
-    let res = app
-        .client
-        .post(format!("{}/api/v1/pages/{page}/preview-links", app.base))
-        .header("cookie", &editor)
-        .json(&json!({"ttl_seconds": 600}))
-        .send()
-        .await
-        .unwrap();
-    let link: Value = res.json().await.unwrap();
-    let url = link["url"].as_str().unwrap();
-    let token = &url[url.find("/preview/").unwrap() + "/preview/".len()..];
+    let url = create_preview_link(&app, &editor, page).await;
     let mut events = app
         .client
         .get(format!("{}/preview/p/{page}/events", app.base))
         .header("host", "alpha.localhost")
-        .header("cookie", format!("vitrine_preview_{page}={token}"))
+        .header("cookie", preview_cookie(page, &url))
         .send()
         .await
         .unwrap();

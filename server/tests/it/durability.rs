@@ -37,7 +37,14 @@ fn free_port() -> u16 {
 
 fn vitrine(db_url: &str, port: u16) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+    // Files the server keeps (its generated preview key) go next to this test's database.
+    let db_file = db_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap_or_default();
     cmd.env("DATABASE_URL", db_url)
+        .env("VITRINE_DATA_DIR", format!("{db_file}.data"))
         .env("VITRINE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -174,4 +181,5 @@ async fn edits_seen_by_another_client_survive_sigkill() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
     }
+    let _ = std::fs::remove_dir_all(format!("{}.data", db_path.display()));
 }

@@ -2,7 +2,7 @@
 //! update) must not take the server down — not through the socket, not through a draft that
 //! already holds such content when it is read, published, previewed or published on schedule.
 
-use crate::common::{TestApp, login, shop_with_members, ws_connect};
+use crate::common::{TestApp, create_preview_link, login, shop_with_members, ws_connect};
 use crate::yclient::{YClient, close_code};
 use chrono::Utc;
 use entity::{draft_update, page};
@@ -152,17 +152,7 @@ async fn a_poisoned_draft_is_read_reported_refused_and_previewed_without_crashin
     assert!(message.contains("nested too deeply"), "{body}");
 
     // Preview: the valid block shows, the poisoned one is hidden and counted.
-    let res = app
-        .client
-        .post(format!("{}/api/v1/pages/{page}/preview-links", app.base))
-        .header("cookie", &editor)
-        .json(&json!({"ttl_seconds": 600}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let link: Value = res.json().await.unwrap();
-    let url = link["url"].as_str().unwrap();
+    let url = create_preview_link(&app, &editor, page).await;
     let path = &url[url.find("/preview/").unwrap()..];
     let res = app
         .client

@@ -232,3 +232,24 @@ pub async fn ws_connect_to(
         .await
         .map(|(ws, _)| ws)
 }
+
+/// Creates a 10-minute preview link for a page as the logged-in `cookie`; returns its URL.
+pub async fn create_preview_link(app: &TestApp, cookie: &str, page_id: i64) -> String {
+    let res = app
+        .client
+        .post(format!("{}/api/v1/pages/{page_id}/preview-links", app.base))
+        .header("cookie", cookie)
+        .json(&serde_json::json!({"ttl_seconds": 600}))
+        .send()
+        .await
+        .expect("create preview link");
+    assert_eq!(res.status(), 201, "create preview link");
+    let link: serde_json::Value = res.json().await.expect("preview link json");
+    link["url"].as_str().expect("preview link url").to_string()
+}
+
+/// The preview cookie (`name=value`) that a link's token becomes after `GET /preview/{token}`.
+pub fn preview_cookie(page_id: i64, url: &str) -> String {
+    let token = url.rsplit("/preview/").next().unwrap_or_default();
+    format!("vitrine_preview_{page_id}={token}")
+}
