@@ -507,7 +507,7 @@ impl Hub {
     async fn evict_idle(&self, rooms: &mut HashMap<i64, Arc<Room>>, idle: Duration) {
         let idle_ids: Vec<i64> = rooms
             .iter()
-            .filter(|(_, r)| r.is_idle_for(idle))
+            .filter(|(_, r)| r.retire_if_idle(idle))
             .map(|(id, _)| *id)
             .collect();
         for id in idle_ids {

@@ -165,7 +165,7 @@ impl Presence {
                 (
                     id,
                     AwarenessUpdateEntry {
-                        clock: s.clock + 1,
+                        clock: s.clock.saturating_add(1),
                         json: Arc::from(REMOVED),
                     },
                 )
@@ -223,6 +223,21 @@ mod tests {
             user_id: Some(user_id),
             name: Some(name),
         }
+    }
+
+    #[test]
+    fn leaving_with_the_largest_clock_does_not_overflow() {
+        let mut p = Presence::default();
+        let mut own = None;
+        p.apply(
+            &who(1, 10, "Ann"),
+            &mut own,
+            update(&[(5, u32::MAX, r#"{"user":{}}"#)]),
+            1024,
+        )
+        .unwrap();
+        let gone = p.leave(1);
+        assert_eq!(gone[&ClientID::new(5)].clock, u32::MAX);
     }
 
     #[test]

@@ -36,13 +36,15 @@ struct RoomState {
 
 impl RoomState {
     /// Whether `extra` more bytes keep the draft within `max`. The running estimate only
-    /// grows, so when it says no the document is measured — at most once per `max / 32`
-    /// bytes accepted, so a draft kept at the limit does not cost a full encode per keystroke.
+    /// grows (a deletion counts as growth too), so before saying no the document is measured
+    /// if anything was accepted since the last measure: a draft near the limit can still
+    /// shrink. Only drafts near the limit pay for that encode, and a refusal closes its
+    /// connection.
     fn fits(&mut self, extra: usize, max: usize) -> bool {
         if self.doc_bytes + extra <= max {
             return true;
         }
-        if self.unmeasured > 0 && self.unmeasured >= max / 32 {
+        if self.unmeasured > 0 {
             self.doc_bytes = encoded_len(&self.doc);
             self.unmeasured = 0;
             return self.doc_bytes + extra <= max;
@@ -112,8 +114,17 @@ impl Room {
         *lock(&self.last_active) = Instant::now();
     }
 
-    pub(crate) fn is_idle_for(&self, idle: Duration) -> bool {
-        lock(&self.peers).is_empty() && lock(&self.last_active).elapsed() >= idle
+    /// Closes the room if nobody is connected and it has been idle for `idle`; true if it
+    /// did. Decided under the peer lock, so a connection attaching at the same moment either
+    /// keeps the room open or finds it closed (and reconnects to a fresh one) — never writes
+    /// into a room the hub has already unloaded.
+    pub(crate) fn retire_if_idle(&self, idle: Duration) -> bool {
+        let peers = lock(&self.peers);
+        let retire = peers.is_empty() && lock(&self.last_active).elapsed() >= idle;
+        if retire {
+            self.closed.store(true, Ordering::Release);
+        }
+        retire
     }
 
     /// Open connections to this room.
@@ -125,7 +136,8 @@ impl Room {
     pub(crate) fn attach(&self, link: Arc<Link>) {
         let mut peers = lock(&self.peers);
         if self.closed.load(Ordering::Acquire) {
-            link.outbox.close(Close::Internal);
+            // Unloaded meanwhile: the client reconnects and gets the room afresh.
+            link.outbox.close(Close::GoingAway);
         }
         peers.insert(link.id, link);
         drop(peers);
