@@ -482,6 +482,13 @@ impl Hub {
             .subscribe()
     }
 
+    /// Preview streams watching a page now.
+    pub fn page_watchers(&self, page_id: i64) -> usize {
+        lock(&self.watches)
+            .get(&page_id)
+            .map_or(0, |tx| tx.receiver_count())
+    }
+
     /// The draft of a page changed.
     pub(crate) fn page_changed(&self, page_id: i64) {
         self.signal(page_id, |s| s.draft += 1);

@@ -48,6 +48,9 @@ pub struct Limits {
     /// session ended is closed (4401), one whose member lost the right to edit or left the
     /// shop is closed (4403). Also how often a preview event stream checks its link.
     pub recheck_every: Duration,
+    /// Preview event streams open at once on one page (each holds a connection and checks
+    /// its link every [`Limits::recheck_every`]); more get `429`.
+    pub max_preview_streams_per_page: usize,
     /// A room with no connections for this long is compacted and unloaded.
     pub idle_unload: Duration,
     /// Compact the log into a snapshot after this many updates.
@@ -79,6 +82,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(120),
             write_timeout: Duration::from_secs(60),
             recheck_every: Duration::from_secs(5),
+            max_preview_streams_per_page: 32,
             idle_unload: Duration::from_secs(60),
             compact_every: 500,
             fault_injection: false,

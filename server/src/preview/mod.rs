@@ -252,6 +252,16 @@ pub async fn events(
     let Some((_, page, claims)) = from_cookie(&state, &headers, page_id).await else {
         return rejected();
     };
+    // Each stream holds a connection and polls its link: one link must not open thousands.
+    if state.hub.page_watchers(page.id) >= state.hub.limits().max_preview_streams_per_page {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            preview_headers(),
+            [(header::RETRY_AFTER, HeaderValue::from_static("30"))],
+            "too many open previews of this page",
+        )
+            .into_response();
+    }
     let until = tokio::time::Instant::now()
         + std::time::Duration::from_secs((claims.expires_at - Utc::now().timestamp()).max(0) as u64);
     let every = state.hub.limits().recheck_every;

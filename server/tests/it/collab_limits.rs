@@ -397,6 +397,49 @@ async fn a_socket_is_closed_when_its_user_is_demoted_to_viewer() {
 }
 
 #[tokio::test]
+async fn preview_event_streams_per_page_are_capped() {
+    let app = TestApp::spawn_with_limits(Limits {
+        max_preview_streams_per_page: 2,
+        ..Limits::default()
+    })
+    .await;
+    let (_, page) = shop_with_members(&app, "alpha").await;
+    let editor = login(&app, "editor@alpha.example", PW).await;
+    let url = create_preview_link(&app, &editor, page).await;
+    let open = || {
+        app.client
+            .get(format!("{}/preview/p/{page}/events", app.base))
+            .header("host", "alpha.localhost")
+            .header("cookie", preview_cookie(page, &url))
+            .send()
+    };
+    let first = open().await.unwrap();
+    let second = open().await.unwrap();
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (200, 200)
+    );
+    let third = open().await.unwrap();
+    assert_eq!(third.status(), 429, "a third stream on the page is refused");
+    assert!(third.headers().contains_key("retry-after"));
+    // A stream that ends frees its place.
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let again = open().await.unwrap();
+        if again.status() == 200 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a closed stream's place is never freed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(second);
+}
+
+#[tokio::test]
 async fn a_preview_event_stream_ends_when_its_links_are_revoked() {
     let app = TestApp::spawn().await;
     let (_, page) = shop_with_members(&app, "alpha").await;
