@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, OptionalFromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -28,6 +28,10 @@ pub enum AppError {
     Invalid(Vec<app::blocks::ValidationError>),
     #[error("{0}")]
     Unavailable(String),
+    /// Every password check is taken: `503` with `Retry-After: 1`. Expected under load, so
+    /// neither logged as a failure nor hidden behind the generic message.
+    #[error("the server is busy checking other logins; try again in a moment")]
+    Busy,
     #[error("{0}")]
     BadRequest(String),
     /// A request body that could not be read: its status (400, 413, 415 or 422) and why.
@@ -48,7 +52,7 @@ impl AppError {
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Body(status, _) => *status,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -65,6 +69,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Invalid(_) => "invalid",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Busy => "busy",
             AppError::BadRequest(_) => "bad_request",
             AppError::Body(status, _) => match *status {
                 StatusCode::PAYLOAD_TOO_LARGE => "too_large",
@@ -79,7 +84,7 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if status.is_server_error() && !matches!(self, AppError::Busy) {
             tracing::error!(error = %self, "request failed");
             "something went wrong on our side".to_string()
         } else {
@@ -91,13 +96,14 @@ impl IntoResponse for AppError {
         if let AppError::Invalid(errors) = &self {
             body["errors"] = json!(errors);
         }
+        let retry_after = match self {
+            AppError::TooManyRequests(seconds) => Some(HeaderValue::from(seconds)),
+            AppError::Busy => Some(HeaderValue::from_static("1")),
+            _ => None,
+        };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::TooManyRequests(seconds) = self
-            && let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string())
-        {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, v);
+        if let Some(v) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

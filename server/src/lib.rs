@@ -18,6 +18,7 @@ pub mod publish;
 pub mod seed;
 pub mod state;
 pub mod storefront;
+mod sync;
 pub mod tenancy;
 
 pub use config::Config;

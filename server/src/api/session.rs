@@ -14,7 +14,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::handler::Handler;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use entity::{membership, shop, user};
@@ -65,7 +65,7 @@ pub async fn login(
         .map_err(AppError::TooManyRequests)?;
     let Some(permit) = state.hash_gate.enter().await else {
         tracing::debug!(%client, "login refused: password checks busy");
-        return Ok(busy());
+        return Err(AppError::Busy);
     };
     // Counted as a failure from here on, unless the password turns out right.
     let attempt = limiter
@@ -110,20 +110,6 @@ fn client_key(ip: IpAddr) -> String {
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
     }
-}
-
-/// `503` with `Retry-After: 1` in the API's error format. Not an [`AppError`]: refusing
-/// logins under load is expected, not a server fault to log as an error.
-fn busy() -> Response {
-    let body = json!({"error": {
-        "code": "busy",
-        "message": "the server is busy checking other logins; try again in a moment",
-        "request_id": crate::http::current_request_id().unwrap_or_default(),
-    }});
-    let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
-    res.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    res
 }
 
 pub async fn logout(

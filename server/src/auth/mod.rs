@@ -205,7 +205,7 @@ pub async fn upsert_user_with_role(
             let mut active: user::ActiveModel = existing.into();
             active.password_hash = Set(hash);
             let user = active.update(db).await?;
-            let ended = session_store::end_user_sessions(db, user.id, None).await?;
+            let ended = session_store::end_user_sessions(db, user.id).await?;
             tracing::info!(user_id = user.id, ended, "password reset; sessions ended");
             user
         }

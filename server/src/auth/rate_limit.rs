@@ -20,9 +20,10 @@
 //! map holds at most `max_keys` keys; when one is full, the entries that hold nobody back are
 //! evicted first (oldest first), so a flood of new keys cannot wipe an existing block.
 
+use crate::sync::lock;
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The numbers of the login limits; [`Default`] is what the server uses.
@@ -60,6 +61,7 @@ impl Default for LoginLimits {
 
 pub struct LoginLimiter {
     limits: LoginLimits,
+    /// Stays consistent even if a holder panicked: every update is one step.
     state: Mutex<State>,
 }
 
@@ -113,7 +115,7 @@ impl LoginLimiter {
     }
 
     pub fn check_at(&self, client: &str, email: &str, now: Instant) -> Result<(), u64> {
-        let mut state = self.lock();
+        let mut state = lock(&self.state);
         state.prune_if_due(&self.limits, now);
         match state.wait(&self.limits, client, email, now) {
             wait if wait.is_zero() => Ok(()),
@@ -129,7 +131,7 @@ impl LoginLimiter {
 
     pub fn begin_at(&self, client: &str, email: &str, now: Instant) -> Result<Attempt<'_>, u64> {
         let limits = &self.limits;
-        let mut state = self.lock();
+        let mut state = lock(&self.state);
         state.prune_if_due(limits, now);
         let wait = state.wait(limits, client, email, now);
         if !wait.is_zero() {
@@ -171,7 +173,7 @@ impl LoginLimiter {
 
     fn succeeded(&self, client: &str, email: &str, at: Instant) {
         let limits = &self.limits;
-        let mut state = self.lock();
+        let mut state = lock(&self.state);
         if let Some(times) = state.clients.get_mut(client) {
             if let Some(i) = times.iter().position(|t| *t == at) {
                 times.remove(i);
@@ -190,19 +192,12 @@ impl LoginLimiter {
 
     /// Keys held per map (addresses, emails, known addresses), for tests and metrics.
     pub fn len(&self) -> (usize, usize, usize) {
-        let state = self.lock();
+        let state = lock(&self.state);
         (state.clients.len(), state.emails.len(), state.known.len())
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == (0, 0, 0)
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // The state stays consistent even if a holder panicked: every update is one step.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

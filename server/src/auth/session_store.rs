@@ -13,18 +13,13 @@ use tower_sessions::session_store::{self, SessionStore};
 /// How often `serve` deletes expired sessions.
 pub const SWEEP_PERIOD: Duration = Duration::from_secs(5 * 60);
 
-/// Ends every session of a user except `keep` (the session making the change, if any).
-/// Returns how many were ended.
-pub async fn end_user_sessions(
-    db: &DatabaseConnection,
-    user_id: i64,
-    keep: Option<&Id>,
-) -> Result<u64, DbErr> {
-    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
-    if let Some(keep) = keep {
-        delete = delete.filter(session::Column::Id.ne(keep.to_string()));
-    }
-    Ok(delete.exec(db).await?.rows_affected)
+/// Ends every session of a user. Returns how many were ended.
+pub async fn end_user_sessions(db: &DatabaseConnection, user_id: i64) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 #[derive(Clone, Debug)]
@@ -155,5 +150,24 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_name_the_logged_in_user() {
+        let mut record = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: time::OffsetDateTime::now_utc(),
+        };
+        assert_eq!(user_of(&record), None);
+        record
+            .data
+            .insert(crate::auth::USER_ID_KEY.into(), serde_json::json!(7));
+        assert_eq!(user_of(&record), Some(7));
     }
 }

@@ -143,11 +143,6 @@ impl Connection {
     pub fn try_next_broadcast(&mut self) -> Option<Result<Arc<Vec<u8>>, Close>> {
         self.seat.link.outbox.try_pop()
     }
-
-    /// Leaves the room (the same as dropping the connection).
-    pub async fn leave(self) {
-        drop(self);
-    }
 }
 
 impl Drop for Connection {

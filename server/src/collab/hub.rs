@@ -7,19 +7,20 @@
 //! whose rooms are all taken still publishes.
 
 use super::connection::Connection;
-use super::room::{Room, encoded_len, replace_update};
+use super::room::{Room, encoded_len, full_state, replace_update};
 use super::store::DraftStore;
 use super::{Close, Limits, doc, new_doc};
 use crate::error::AppError;
 use crate::publish::store as published;
+use crate::sync::lock;
 use entity::page;
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify, watch};
-use yrs::{Doc, ReadTxn, StateVector, Transact};
+use tokio::sync::{Mutex, watch};
+use yrs::{Doc, Transact};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -92,10 +93,6 @@ pub struct PageSignal {
     pub access: u64,
 }
 
-fn lock<T>(m: &StdMutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// A draft read from storage.
 struct Loaded {
     doc: Doc,
@@ -114,7 +111,6 @@ pub struct Hub {
     watches: StdMutex<HashMap<i64, watch::Sender<PageSignal>>>,
     next_connection: AtomicU64,
     shutdown: watch::Sender<bool>,
-    recheck_wake: Arc<Notify>,
 }
 
 impl Hub {
@@ -130,7 +126,6 @@ impl Hub {
             watches: StdMutex::new(HashMap::new()),
             next_connection: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
-            recheck_wake: Arc::new(Notify::new()),
         });
         super::recheck::spawn(&hub);
         hub
@@ -147,10 +142,6 @@ impl Hub {
     /// Resolves when the hub is told to shut down.
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
-    }
-
-    pub(crate) fn recheck_wake(&self) -> Arc<Notify> {
-        self.recheck_wake.clone()
     }
 
     /// The page's room, loading it (or seeding the draft from the live revision) if needed.
@@ -253,10 +244,7 @@ impl Hub {
         let mut loaded = self.read_doc(page).await?;
         self.rebuild_if_too_deep(page, &mut loaded).await?;
         if !loaded.stored {
-            let state = loaded
-                .doc
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default());
+            let state = full_state(&loaded.doc);
             self.store.append(page.shop_id, page.id, state).await?;
             loaded.pending = 1;
         }
@@ -297,9 +285,7 @@ impl Hub {
             page_id = page.id,
             "stored draft nested too deeply to edit safely; rebuilt from what it reads"
         );
-        let state = rebuilt
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
+        let state = full_state(&rebuilt);
         let upto = self.store.last_update_id(page.id).await?;
         self.store
             .compact(page.shop_id, page.id, state, upto)
@@ -344,10 +330,7 @@ impl Hub {
             update
         } else {
             // Nothing stored yet: the seed and the change go in as one full state.
-            loaded
-                .doc
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default())
+            full_state(&loaded.doc)
         };
         self.store.append(page.shop_id, page.id, data).await?;
         drop(rooms);
@@ -371,18 +354,13 @@ impl Hub {
     /// re-checks. `can_edit` is false for viewers: their updates are refused (neither
     /// applied, stored nor broadcast).
     pub fn connect(self: &Arc<Self>, room: Arc<Room>, can_edit: bool) -> Connection {
-        let link = self.register(room.page_id, room.shop_id, None);
-        Connection::new(
-            Seat {
-                hub: self.clone(),
-                link,
-            },
-            room,
-            can_edit,
-        )
+        let seat = self
+            .seat(room.page_id, room.shop_id, None)
+            .expect("no quota applies to a connection without a member");
+        Connection::new(seat, room, can_edit)
     }
 
-    /// Takes a seat for a connection if the member's and the shop's quotas allow.
+    /// Takes a seat for a connection; a member's only if their and the shop's quotas allow.
     fn seat(
         self: &Arc<Self>,
         page_id: i64,
@@ -410,27 +388,17 @@ impl Hub {
                 )));
             }
         }
-        let link = self.new_link(page_id, shop_id, member);
-        links.insert(link.id, link.clone());
-        Ok(Seat {
-            hub: self.clone(),
-            link,
-        })
-    }
-
-    fn register(&self, page_id: i64, shop_id: i64, member: Option<Member>) -> Arc<Link> {
-        let link = self.new_link(page_id, shop_id, member);
-        lock(&self.links).insert(link.id, link.clone());
-        link
-    }
-
-    fn new_link(&self, page_id: i64, shop_id: i64, member: Option<Member>) -> Arc<Link> {
-        Arc::new(Link {
+        let link = Arc::new(Link {
             id: self.next_connection.fetch_add(1, Ordering::Relaxed),
             page_id,
             shop_id,
             member,
             outbox: Default::default(),
+        });
+        links.insert(link.id, link.clone());
+        Ok(Seat {
+            hub: self.clone(),
+            link,
         })
     }
 
@@ -445,31 +413,10 @@ impl Hub {
 
     /// Closes every connection opened with this login session (call on logout).
     pub fn session_ended(&self, session_id: &str) {
-        self.close_where(
-            |m| m.session_id.as_deref() == Some(session_id),
-            Close::SessionEnded,
-        );
-    }
-
-    /// Closes every connection of a user except those opened with `keep` (call when a
-    /// user's other sessions are ended, e.g. at a password reset).
-    pub fn user_sessions_ended(&self, user_id: i64, keep: Option<&str>) {
-        self.close_where(
-            |m| m.user_id == user_id && (keep.is_none() || m.session_id.as_deref() != keep),
-            Close::SessionEnded,
-        );
-    }
-
-    /// Re-checks every connection's session and role now rather than at the next tick
-    /// (call after changing a membership in this process).
-    pub fn recheck_now(&self) {
-        self.recheck_wake.notify_one();
-    }
-
-    fn close_where(&self, matches: impl Fn(&Member) -> bool, why: Close) {
         for link in lock(&self.links).values() {
-            if link.member.as_ref().is_some_and(&matches) {
-                link.outbox.close(why.clone());
+            let member = link.member.as_ref();
+            if member.is_some_and(|m| m.session_id.as_deref() == Some(session_id)) {
+                link.outbox.close(Close::SessionEnded);
             }
         }
     }

@@ -6,8 +6,9 @@
 //! touching the others.
 
 use super::Close;
+use crate::sync::lock;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 /// What a queued frame costs beyond its bytes (the queue entry and the shared allocation),
@@ -23,20 +24,16 @@ struct Queue {
 
 #[derive(Default)]
 pub(crate) struct Outbox {
+    /// Nothing in here can be left half-done by a panic.
     queue: Mutex<Queue>,
     ready: Notify,
 }
 
 impl Outbox {
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        // Nothing in here can be left half-done by a panic.
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Queues a frame, or closes the outbox (1013) when it would hold more than `limit`
     /// bytes. A frame always fits into an empty queue.
     pub fn push(&self, frame: Arc<Vec<u8>>, limit: usize) {
-        let mut q = self.lock();
+        let mut q = lock(&self.queue);
         if q.closed.is_some() {
             return;
         }
@@ -56,7 +53,7 @@ impl Outbox {
     /// Ends the connection: whatever is still queued is dropped, the reader gets `why`.
     /// The first reason given wins.
     pub fn close(&self, why: Close) {
-        let mut q = self.lock();
+        let mut q = lock(&self.queue);
         if q.closed.is_none() {
             q.closed = Some(why);
             q.frames.clear();
@@ -67,12 +64,12 @@ impl Outbox {
     }
 
     pub fn is_closed(&self) -> bool {
-        self.lock().closed.is_some()
+        lock(&self.queue).closed.is_some()
     }
 
     /// The next frame if one is waiting; `Err` once closed.
     pub fn try_pop(&self) -> Option<Result<Arc<Vec<u8>>, Close>> {
-        let mut q = self.lock();
+        let mut q = lock(&self.queue);
         if let Some(why) = &q.closed {
             return Some(Err(why.clone()));
         }

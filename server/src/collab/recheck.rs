@@ -7,9 +7,9 @@
 
 use super::Close;
 use super::hub::{Hub, Link};
-use crate::auth::{Role, USER_ID_KEY};
+use crate::auth::Role;
 use entity::{membership, session};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,13 +21,11 @@ const CHUNK: usize = 500;
 pub(crate) fn spawn(hub: &Arc<Hub>) {
     let weak = Arc::downgrade(hub);
     let every = hub.limits().recheck_every.max(Duration::from_millis(10));
-    let wake = hub.recheck_wake();
     let mut stop = hub.shutdown_signal();
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
-                _ = wake.notified() => {}
                 // Shut down, or the hub is gone (its sender dropped).
                 _ = stop.changed() => break,
             }
@@ -59,14 +57,16 @@ impl Hub {
         let mut live: HashMap<String, Option<i64>> = HashMap::new();
         let sessions: Vec<String> = sessions.into_iter().collect();
         for chunk in sessions.chunks(CHUNK) {
-            for row in session::Entity::find()
+            let rows: Vec<(String, Option<i64>)> = session::Entity::find()
+                .select_only()
+                .column(session::Column::Id)
+                .column(session::Column::UserId)
                 .filter(session::Column::Id.is_in(chunk.iter().cloned()))
                 .filter(session::Column::ExpiresAt.gt(now))
+                .into_tuple()
                 .all(&self.db)
-                .await?
-            {
-                live.insert(row.id, user_of(&row.data));
-            }
+                .await?;
+            live.extend(rows);
         }
         let mut roles: HashMap<(i64, i64), Role> = HashMap::new();
         let users: Vec<i64> = users.into_iter().collect();
@@ -113,25 +113,5 @@ fn verdict(
         Some(role) if member.can_edit && !role.can_edit() => Some(Close::PermissionChanged),
         // A viewer made editor keeps a viewer's connection until it reconnects.
         Some(_) => None,
-    }
-}
-
-/// The user a stored session belongs to (its data is the session's JSON map).
-fn user_of(data: &str) -> Option<i64> {
-    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(data)
-        .ok()?
-        .get(USER_ID_KEY)?
-        .as_i64()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sessions_name_their_user() {
-        assert_eq!(user_of(r#"{"user_id":7}"#), Some(7));
-        assert_eq!(user_of("{}"), None);
-        assert_eq!(user_of("nonsense"), None);
     }
 }

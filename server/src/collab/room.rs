@@ -8,10 +8,11 @@ use super::hub::Link;
 use super::presence::{Owner, Presence};
 use super::store::DraftStore;
 use super::{Close, Hub, doc, new_doc};
+use crate::sync::lock;
 use sea_orm::DbErr;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use yrs::sync::awareness::AwarenessUpdateEntry;
@@ -51,30 +52,24 @@ impl RoomState {
         }
         false
     }
+}
 
-    fn snapshot(&self) -> Vec<u8> {
-        self.doc
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default())
-    }
+/// A document's full state as one update: what a snapshot stores.
+pub(crate) fn full_state(doc: &Doc) -> Vec<u8> {
+    doc.transact()
+        .encode_state_as_update_v1(&StateVector::default())
 }
 
 /// The size of a document's full state, as stored in a snapshot.
 pub(crate) fn encoded_len(doc: &Doc) -> usize {
-    doc.transact()
-        .encode_state_as_update_v1(&StateVector::default())
-        .len()
-}
-
-fn lock<T>(m: &StdMutex<T>) -> MutexGuard<'_, T> {
-    // Presence and the peer list stay consistent whatever panicked while holding them.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+    full_state(doc).len()
 }
 
 pub struct Room {
     pub page_id: i64,
     pub shop_id: i64,
     state: Mutex<RoomState>,
+    /// Presence and the peer list stay consistent whatever panicked while holding them.
     presence: StdMutex<Presence>,
     /// Open connections, each with its own outbox.
     peers: StdMutex<HashMap<u64, Arc<Link>>>,
@@ -234,7 +229,7 @@ impl Room {
         hub: &Hub,
         blocks: &[app::blocks::Block],
     ) -> Result<(), Close> {
-        let current = self.state.lock().await.snapshot();
+        let current = full_state(&self.state.lock().await.doc);
         let scratch = new_doc();
         let decoded = Update::decode_v1(&current).map_err(|e| Close::Malformed(e.to_string()))?;
         scratch
@@ -322,7 +317,7 @@ impl Room {
         state.last_id = state.last_id.max(id);
         state.pending += 1;
         if state.pending >= hub.limits().compact_every {
-            let snapshot = state.snapshot();
+            let snapshot = full_state(&state.doc);
             let size = snapshot.len();
             match hub
                 .store()
@@ -347,7 +342,7 @@ impl Room {
         if state.pending == 0 {
             return Ok(());
         }
-        let snapshot = state.snapshot();
+        let snapshot = full_state(&state.doc);
         store
             .compact(self.shop_id, self.page_id, snapshot, state.last_id)
             .await?;

@@ -9,20 +9,18 @@
 //! its least recently used page, so one shop (or one crawler of one shop) can push out only
 //! its own pages until it holds no more than the others.
 
+use crate::sync::lock;
 use bytes::Bytes;
 use hashlink::LruCache;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Pages at addresses longer than this are rendered but never stored.
 pub const MAX_KEY_LEN: usize = 512;
 
 /// What an entry costs beyond its body and key (the ETag, the bookkeeping).
 const ENTRY_OVERHEAD: usize = 128;
-
-/// The default bound of the whole cache.
-pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// One rendered page.
 #[derive(Clone, Debug)]
@@ -45,6 +43,7 @@ pub struct RenderCache {
     enabled: bool,
     max_bytes: usize,
     generation: AtomicU64,
+    /// Every update leaves the maps consistent, whatever panicked while holding the lock.
     shops: Mutex<Shops>,
 }
 
@@ -76,17 +75,12 @@ impl RenderCache {
         self.enabled
     }
 
-    fn lock(&self) -> MutexGuard<'_, Shops> {
-        // Every update leaves the maps consistent, whatever panicked while holding the lock.
-        self.shops.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The page of `shop_id` at `path`, marked as recently used.
     pub fn get(&self, shop_id: i64, path: &str) -> Option<CachedPage> {
         if !self.enabled {
             return None;
         }
-        self.lock()
+        lock(&self.shops)
             .by_id
             .get_mut(&shop_id)?
             .pages
@@ -107,7 +101,7 @@ impl RenderCache {
         if !self.enabled || path.len() > MAX_KEY_LEN || cost > self.max_bytes {
             return;
         }
-        let mut shops = self.lock();
+        let mut shops = lock(&self.shops);
         // Checked under the lock: invalidation bumps the generation under the same lock.
         if self.generation.load(Ordering::Acquire) != generation {
             return;
@@ -136,7 +130,7 @@ impl RenderCache {
     /// Drops every page of a shop. Publishing one page calls this: the header's navigation
     /// and product grids make other pages of the shop depend on it too.
     pub fn invalidate_shop(&self, shop_id: i64) {
-        let mut shops = self.lock();
+        let mut shops = lock(&self.shops);
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Some(shop) = shops.by_id.remove(&shop_id) {
             shops.bytes -= shop.bytes;
@@ -146,7 +140,7 @@ impl RenderCache {
 
     /// Pages stored.
     pub fn len(&self) -> usize {
-        self.lock().pages
+        lock(&self.shops).pages
     }
 
     pub fn is_empty(&self) -> bool {
@@ -155,7 +149,7 @@ impl RenderCache {
 
     /// Bytes the stored pages count for (at most the configured bound).
     pub fn bytes(&self) -> usize {
-        self.lock().bytes
+        lock(&self.shops).bytes
     }
 }
 

@@ -1,9 +1,10 @@
 //! Tenancy: which shop a request is for, chosen by its Host header alone.
 
+use crate::sync::lock;
 use entity::{shop, shop_domain};
 use hashlink::LruCache;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The longest Host header worth reading: a 253-byte name (or a bracketed IPv6 address) and a
@@ -111,6 +112,7 @@ pub async fn primary_host(db: &DatabaseConnection, shop_id: i64) -> Result<Optio
 /// of distinct unknown hosts (anyone can send any Host) only pushes out other unknown hosts,
 /// never a shop's entry. Known hosts are bounded by the verified domains in the database.
 pub struct TenantCache {
+    /// The maps stay consistent whatever panicked while holding the lock.
     entries: Mutex<Entries>,
     ttl: Duration,
     negative_ttl: Duration,
@@ -151,11 +153,6 @@ impl TenantCache {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Entries> {
-        // The maps stay consistent whatever panicked while holding the lock.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The tenant for `host` (already normalised), from memory or the database.
     pub async fn resolve(
         &self,
@@ -163,7 +160,7 @@ impl TenantCache {
         host: &str,
     ) -> Result<Option<Arc<Tenant>>, DbErr> {
         {
-            let mut entries = self.lock();
+            let mut entries = lock(&self.entries);
             if let Some((at, tenant)) = entries.known.get(host)
                 && at.elapsed() < self.ttl
             {
@@ -176,7 +173,7 @@ impl TenantCache {
             }
         }
         let tenant = resolve_host(db, host).await?.map(Arc::new);
-        let mut entries = self.lock();
+        let mut entries = lock(&self.entries);
         match &tenant {
             Some(t) => {
                 entries.unknown.remove(host);
@@ -195,7 +192,7 @@ impl TenantCache {
     /// Forgets every host of a shop, and every unknown host (one may be the shop's new
     /// domain), after its domains or settings change.
     pub fn invalidate_shop(&self, shop_id: i64) {
-        let mut entries = self.lock();
+        let mut entries = lock(&self.entries);
         entries.known.retain(|_, (_, t)| t.shop.id != shop_id);
         entries.unknown.clear();
     }

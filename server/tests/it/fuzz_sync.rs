@@ -481,7 +481,7 @@ async fn room_state(hub: &Arc<Hub>, room: &Arc<Room>) -> (StateVector, usize) {
         .await
         .expect("a fresh reader's sync");
     let size = replies.iter().map(Vec::len).sum();
-    conn.leave().await;
+    drop(conn);
     (found.expect("the greeting holds a state vector"), size)
 }
 
@@ -557,17 +557,13 @@ async fn run_case(f: &Fixture, n: u64, case: &Case) -> Result<(), String> {
             Ok(Err(close)) => {
                 f.count(format!("closed {}", close.code()));
                 // Only the sender is closed; the driver lets it leave.
-                if let Some(conn) = sender.take() {
-                    conn.leave().await;
-                }
+                drop(sender.take());
             }
         }
         b.drain().await?;
         c.drain().await?;
     }
-    if let Some(conn) = sender.take() {
-        conn.leave().await;
-    }
+    drop(sender.take());
 
     // The bystanders still edit together, through the room.
     b.drain().await?;
@@ -600,8 +596,8 @@ async fn run_case(f: &Fixture, n: u64, case: &Case) -> Result<(), String> {
         ));
     }
 
-    b.conn.leave().await;
-    c.conn.leave().await;
+    drop(b.conn);
+    drop(c.conn);
     drop(room);
     f.hub.sweep().await;
     let left = f.hub.room_count().await;
