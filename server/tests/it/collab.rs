@@ -27,17 +27,7 @@ async fn draft(app: &TestApp, cookie: &str, page: i64) -> Value {
 
 /// Inserts a spacer block at the end of the draft.
 fn add_spacer(client: &YClient, id: &str) {
-    let blocks = client.doc.get_or_insert_array("blocks");
-    let mut txn = client.doc.transact_mut();
-    let block = blocks.push_back(
-        &mut txn,
-        MapPrelim::from([("id", Any::from(id)), ("type", Any::from("spacer"))]),
-    );
-    block.insert(
-        &mut txn,
-        "props",
-        MapPrelim::from([("size", Any::from("lg"))]),
-    );
+    client.push_block(id, "spacer", &[("size", Any::from("lg"))]);
 }
 
 fn block_ids(v: &Value) -> Vec<String> {

@@ -555,17 +555,10 @@ async fn idle_sockets_are_closed_and_talking_ones_are_not() {
 
 /// A rich-text block whose body has `bytes` characters.
 fn add_text_block(client: &YClient, id: &str, bytes: usize) {
-    use yrs::{Any, Array, Map, MapPrelim, Transact};
-    let blocks = client.doc.get_or_insert_array("blocks");
-    let mut txn = client.doc.transact_mut();
-    let block = blocks.push_back(
-        &mut txn,
-        MapPrelim::from([("id", Any::from(id)), ("type", Any::from("rich_text"))]),
-    );
-    block.insert(
-        &mut txn,
-        "props",
-        MapPrelim::from([("body", Any::from("b".repeat(bytes)))]),
+    client.push_block(
+        id,
+        "rich_text",
+        &[("body", yrs::Any::from("b".repeat(bytes)))],
     );
 }
 

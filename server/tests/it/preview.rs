@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use server::preview::{Claims, Keyring};
 use std::time::Duration;
-use yrs::{Any, Array, Map, MapPrelim, Transact};
+use yrs::Any;
 
 const PW: &str = "password-123";
 
@@ -30,19 +30,11 @@ fn assert_preview_headers(res: &reqwest::Response) {
 
 async fn add_draft_block(app: &TestApp, cookie: &str, page: i64, id: &str) -> YClient {
     let mut c = YClient::join(ws_connect(app, page, Some(cookie)).await.unwrap()).await;
-    {
-        let blocks = c.doc.get_or_insert_array("blocks");
-        let mut txn = c.doc.transact_mut();
-        let b = blocks.push_back(
-            &mut txn,
-            MapPrelim::from([("id", Any::from(id)), ("type", Any::from("rich_text"))]),
-        );
-        b.insert(
-            &mut txn,
-            "props",
-            MapPrelim::from([("body", Any::from(format!("Draft text {id}")))]),
-        );
-    }
+    c.push_block(
+        id,
+        "rich_text",
+        &[("body", Any::from(format!("Draft text {id}")))],
+    );
     c.flush().await;
     c.pump(Duration::from_millis(100)).await;
     c

@@ -22,6 +22,20 @@ pub struct YClient {
 }
 
 impl YClient {
+    /// Appends a block map (`id`, `type`, `props` with plain values) to the draft's blocks;
+    /// `flush` sends it.
+    pub fn push_block(&self, id: &str, block_type: &str, props: &[(&str, yrs::Any)]) {
+        use yrs::{Any, Array, Map, MapPrelim};
+        let blocks = self.doc.get_or_insert_array("blocks");
+        let mut txn = self.doc.transact_mut();
+        let block = blocks.push_back(
+            &mut txn,
+            MapPrelim::from([("id", Any::from(id)), ("type", Any::from(block_type))]),
+        );
+        let props: Vec<(&str, Any)> = props.to_vec();
+        block.insert(&mut txn, "props", MapPrelim::from_iter(props));
+    }
+
     /// Joins and waits for the initial sync (the server's SyncStep2).
     pub async fn join(ws: Ws) -> Self {
         let doc = Doc::new();
