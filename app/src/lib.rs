@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod blocks;
+pub mod commerce;
 pub mod draft;
 pub mod money;
 pub mod safe_url;

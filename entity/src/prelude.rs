@@ -1,7 +1,11 @@
+pub use super::cart::Entity as Cart;
+pub use super::cart_line::Entity as CartLine;
 pub use super::draft_snapshot::Entity as DraftSnapshot;
 pub use super::draft_update::Entity as DraftUpdate;
 pub use super::membership::Entity as Membership;
+pub use super::order_line::Entity as OrderLine;
 pub use super::page::Entity as Page;
+pub use super::payment_event::Entity as PaymentEvent;
 pub use super::preview_link::Entity as PreviewLink;
 pub use super::product::Entity as Product;
 pub use super::product_variant::Entity as ProductVariant;
@@ -10,4 +14,5 @@ pub use super::published_page::Entity as PublishedPage;
 pub use super::session::Entity as Session;
 pub use super::shop::Entity as Shop;
 pub use super::shop_domain::Entity as ShopDomain;
+pub use super::shop_order::Entity as ShopOrder;
 pub use super::user::Entity as User;

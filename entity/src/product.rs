@@ -14,6 +14,8 @@ pub struct Model {
     /// Image URLs (site-relative or http(s)), first one is the main image.
     pub images: Json,
     pub featured: bool,
+    /// `sale` or `rental` (a rental variant's price is per day).
+    pub kind: String,
     /// Sort order in listings.
     pub position: i32,
     pub created_at: DateTimeUtc,

@@ -14,7 +14,10 @@ pub struct Model {
     /// Price in minor units of `currency` (cents).
     pub price: i64,
     pub currency: String,
+    /// Units in stock (a sale), or units that can be out on rent at once (a rental).
     pub inventory: i32,
+    /// Refundable deposit per unit of a rental, in minor units (0 for sales).
+    pub deposit: i64,
     pub position: i32,
 }
 

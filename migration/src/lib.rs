@@ -6,6 +6,7 @@ mod m20261123_000002_editors_and_drafts;
 mod m20261123_000003_preview_links;
 mod m20261123_000004_scheduled_publishing;
 mod m20261124_000005_session_user;
+mod m20261125_000006_commerce;
 
 pub struct Migrator;
 
@@ -18,6 +19,27 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_preview_links::Migration),
             Box::new(m20261123_000004_scheduled_publishing::Migration),
             Box::new(m20261124_000005_session_user::Migration),
+            Box::new(m20261125_000006_commerce::Migration),
         ]
     }
 }
+
+/// Creates an index on `cols` of `table`.
+pub(crate) async fn index(
+    m: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    cols: &[DynIden],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut idx = Index::create();
+    idx.name(name).table(table);
+    for col in cols {
+        idx.col(col.clone());
+    }
+    if unique {
+        idx.unique();
+    }
+    m.create_index(idx.to_owned()).await
+}
+

@@ -1,4 +1,5 @@
 //! Shops and their domains, pages with published revisions and blocks, the catalogue.
+use crate::index;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -242,24 +243,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-async fn index(
-    m: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden,
-    cols: &[DynIden],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for col in cols {
-        idx.col(col.clone());
-    }
-    if unique {
-        idx.unique();
-    }
-    m.create_index(idx.to_owned()).await
 }
 
 #[derive(DeriveIden)]

@@ -26,6 +26,8 @@ pub struct VariantView {
     pub price: i64,
     pub currency: String,
     pub inventory: i32,
+    /// Refundable deposit per unit (rentals).
+    pub deposit: i64,
 }
 
 /// A product as its own page shows it.
@@ -35,6 +37,8 @@ pub struct ProductDetail {
     pub title: String,
     pub description: String,
     pub images: Vec<String>,
+    /// Sold, or rented by the day (the product page then asks for dates).
+    pub kind: crate::commerce::ProductKind,
     pub variants: Vec<VariantView>,
 }
 
@@ -48,6 +52,9 @@ pub struct BlockContext {
     /// The product of a `/products/{handle}` page, used by `product_detail` blocks whose
     /// `product` prop is empty.
     pub page_product: Option<String>,
+    /// The visitor's cart, on the pages that show it (cart, checkout); `None` elsewhere, so
+    /// those pages stay the same for every visitor and cacheable.
+    pub cart: Option<Arc<crate::commerce::CartView>>,
 }
 
 impl BlockContext {

@@ -181,6 +181,7 @@ pub async fn block_context(
         products: Arc::new(products),
         details: Arc::new(details),
         page_product: page_product.map(str::to_string),
+        cart: None,
     })
 }
 
@@ -208,6 +209,7 @@ fn detail(p: &product::Model, variants: &[product_variant::Model]) -> ProductDet
         title: p.title.clone(),
         description: p.description.clone(),
         images: product_images(p),
+        kind: app::commerce::ProductKind::parse(&p.kind),
         variants: variants
             .iter()
             .map(|v| VariantView {
@@ -216,6 +218,7 @@ fn detail(p: &product::Model, variants: &[product_variant::Model]) -> ProductDet
                 price: v.price,
                 currency: v.currency.clone(),
                 inventory: v.inventory,
+                deposit: v.deposit,
             })
             .collect(),
     }
