@@ -5,7 +5,11 @@ import * as path from 'node:path';
 import { port, shopURL } from './env';
 
 // The tests run against a freshly seeded server on its own port and database.
-const dbFile = path.join(os.tmpdir(), `vitrine-e2e-${process.pid}.db`);
+// Set once by the runner (workers load this file again and inherit it): the smoke test's
+// `vitrine smoke` reads the same database.
+process.env.E2E_DB_FILE ??= path.join(os.tmpdir(), `vitrine-e2e-${process.pid}.db`);
+const dbFile = process.env.E2E_DB_FILE;
+process.env.E2E_DATABASE_URL = `sqlite://${dbFile}?mode=rwc`;
 const root = path.resolve(__dirname, '..');
 
 export default defineConfig({
@@ -37,7 +41,7 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 60_000,
     env: {
-      DATABASE_URL: `sqlite://${dbFile}?mode=rwc`,
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
       VITRINE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: 'target/site',
       RUST_LOG: 'warn',

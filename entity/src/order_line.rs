@@ -29,6 +29,20 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::shop_order::Entity",
+        from = "Column::OrderId",
+        to = "super::shop_order::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Order,
+}
+
+impl Related<super::shop_order::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Order.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

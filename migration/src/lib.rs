@@ -42,4 +42,3 @@ pub(crate) async fn index(
     }
     m.create_index(idx.to_owned()).await
 }
-

@@ -44,7 +44,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_cart_updated", Cart::Table, &[Cart::UpdatedAt.into_iden()], false).await?;
+        index(
+            m,
+            "idx_cart_updated",
+            Cart::Table,
+            &[Cart::UpdatedAt.into_iden()],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -72,8 +79,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_cart_line_cart", CartLine::Table, &[CartLine::CartId.into_iden()], false)
-            .await?;
+        index(
+            m,
+            "idx_cart_line_cart",
+            CartLine::Table,
+            &[CartLine::CartId.into_iden()],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -113,7 +126,10 @@ impl MigrationTrait for Migration {
             m,
             "idx_shop_order_shop_created",
             ShopOrder::Table,
-            &[ShopOrder::ShopId.into_iden(), ShopOrder::CreatedAt.into_iden()],
+            &[
+                ShopOrder::ShopId.into_iden(),
+                ShopOrder::CreatedAt.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -121,7 +137,10 @@ impl MigrationTrait for Migration {
             m,
             "idx_shop_order_status",
             ShopOrder::Table,
-            &[ShopOrder::Status.into_iden(), ShopOrder::ExpiresAt.into_iden()],
+            &[
+                ShopOrder::Status.into_iden(),
+                ShopOrder::ExpiresAt.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -161,14 +180,23 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_order_line_order", OrderLine::Table, &[OrderLine::OrderId.into_iden()], false)
-            .await?;
+        index(
+            m,
+            "idx_order_line_order",
+            OrderLine::Table,
+            &[OrderLine::OrderId.into_iden()],
+            false,
+        )
+        .await?;
         // Availability looks up a variant's lines (and a rental's dates).
         index(
             m,
             "idx_order_line_variant",
             OrderLine::Table,
-            &[OrderLine::VariantId.into_iden(), OrderLine::StartDate.into_iden()],
+            &[
+                OrderLine::VariantId.into_iden(),
+                OrderLine::StartDate.into_iden(),
+            ],
             false,
         )
         .await?;

@@ -1,10 +1,13 @@
-//! The command line: `vitrine [serve]`, `vitrine migrate`, `vitrine seed --sample`.
+//! The command line: `vitrine [serve]`, `vitrine migrate`, `vitrine seed --sample`,
+//! `vitrine user create`, `vitrine smoke`, `vitrine stub-payments`.
 
 use crate::config::{Config, Environment};
+use crate::payments::{Payments, stripe::Stripe, stub};
 use crate::state::AppState;
 use crate::{db, http, seed};
 use axum::serve::ListenerExt;
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::process::ExitCode;
 
@@ -38,6 +41,38 @@ pub enum Command {
         #[arg(long)]
         sample: bool,
     },
+    /// Run the shop's smoke suite against a running server: one line per check, a summary,
+    /// and a non-zero exit status when a check fails.
+    Smoke {
+        /// The shop's handle.
+        #[arg(long)]
+        shop: String,
+        /// Where the server listens (default: http://VITRINE_ADDR).
+        #[arg(long)]
+        base: Option<String>,
+        /// An owner or editor of the shop, to record the rental's return (default for the
+        /// sample shop in `dev`: its development login).
+        #[arg(long, env = "VITRINE_SMOKE_EMAIL")]
+        email: Option<String>,
+        #[arg(long, env = "VITRINE_SMOKE_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Run the Stripe-compatible test payment provider on its own (no real money moves).
+    /// It takes the key in STRIPE_SECRET_KEY and signs webhooks with STRIPE_WEBHOOK_SECRET;
+    /// either is generated and printed when unset. Point a server at it with
+    /// VITRINE_STRIPE_API_BASE=http://ADDR and the same two secrets.
+    StubPayments {
+        /// Address the stub listens on. (Only this flag counts: VITRINE_ADDR is the server's.)
+        #[arg(long, default_value = STUB_ADDR)]
+        addr: std::net::SocketAddr,
+        /// Where to POST signed events, e.g. http://127.0.0.1:3000/api/webhooks/stripe.
+        #[arg(long)]
+        webhook_url: Option<String>,
+        /// Where browsers reach the stub, for payment page links (default: http://ADDR).
+        /// (Only this flag counts: VITRINE_PUBLIC_URL is the server's.)
+        #[arg(long)]
+        public_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,9 +96,45 @@ pub enum UserCommand {
     },
 }
 
+/// Where `vitrine stub-payments` listens unless told otherwise.
+pub const STUB_ADDR: &str = "127.0.0.1:12111";
+
+impl Cli {
+    /// The command line (and environment) read into a `Cli`, exiting with clap's message
+    /// on bad input.
+    pub fn from_env() -> Self {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.keep_stub_flags_to_its_command_line(&matches);
+        cli
+    }
+
+    /// `stub-payments --addr/--public-url` share their ids with the server's global flags,
+    /// and clap hands a global flag's environment value (`VITRINE_ADDR`, say, from `.env`)
+    /// down to a subcommand's flag of the same id, over its default. The stub would then
+    /// take the server's own address. It keeps only what its command line says.
+    fn keep_stub_flags_to_its_command_line(&mut self, matches: &clap::ArgMatches) {
+        let Some(Command::StubPayments {
+            addr, public_url, ..
+        }) = &mut self.command
+        else {
+            return;
+        };
+        let sub = matches.subcommand_matches("stub-payments");
+        let given =
+            |id: &str| sub.and_then(|m| m.value_source(id)) == Some(ValueSource::CommandLine);
+        if !given("addr") {
+            *addr = STUB_ADDR.parse().expect("static address");
+        }
+        if !given("public_url") {
+            *public_url = None;
+        }
+    }
+}
+
 pub async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     init_tracing(cli.config.env);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,9 +190,136 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 shop.handle
             );
         }
+        Command::Smoke {
+            shop,
+            base,
+            email,
+            password,
+        } => {
+            let operator = email
+                .zip(password)
+                .map(|(email, password)| crate::smoke::Operator { email, password });
+            let target = crate::smoke::target_for_shop(&config, &shop, base, operator).await?;
+            println!(
+                "smoke suite of `{shop}` at {} (Host: {})",
+                target.base, target.host
+            );
+            let report = crate::smoke::run(&target).await;
+            println!("{report}");
+            if !report.passed() {
+                return Err(format!("the smoke suite of `{shop}` failed").into());
+            }
+        }
+        Command::StubPayments {
+            addr,
+            webhook_url,
+            public_url,
+        } => stub_payments(&config, addr, webhook_url, public_url).await?,
         Command::Serve => serve(config).await?,
     }
     Ok(())
+}
+
+/// `vitrine stub-payments`: the test provider on its own port.
+async fn stub_payments(
+    config: &Config,
+    addr: std::net::SocketAddr,
+    webhook_url: Option<String>,
+    public_url: Option<String>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let secret_key = match config.stripe_secret_key() {
+        Some(key) => key.to_string(),
+        None => {
+            let key = stub::generate_secret("sk_test_stub_");
+            println!("STRIPE_SECRET_KEY={key}");
+            key
+        }
+    };
+    let webhook_secret = match config.stripe_webhook_secret() {
+        Some(secret) => secret.to_string(),
+        None => {
+            let secret = stub::generate_secret("whsec_stub_");
+            println!("STRIPE_WEBHOOK_SECRET={secret}");
+            secret
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let public_base = public_url.unwrap_or_else(|| format!("http://{bound}"));
+    println!(
+        "test payments (no real money moves) on http://{bound}; payment pages at {public_base}/pay/…; webhooks to {}",
+        webhook_url
+            .as_deref()
+            .unwrap_or("nowhere (pass --webhook-url)")
+    );
+    let app = stub::router(stub::StubConfig {
+        webhook_url,
+        webhook_secret,
+        public_base,
+        secret_key,
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// The path `serve` mounts the development payment stub under.
+pub const DEV_STUB_PATH: &str = "/_stub/payments";
+
+/// The payment setup of `serve`: the configured provider; in `dev` without a key, the test
+/// stub mounted in this server (its router, to nest at [`DEV_STUB_PATH`]); elsewhere
+/// without a key, none. `bound` is the address the server listens on. Says which in one line.
+fn serve_payments(
+    config: &Config,
+    bound: std::net::SocketAddr,
+) -> Result<(Payments, Option<axum::Router>, String), Box<dyn std::error::Error>> {
+    if config.stripe_secret_key().is_some() {
+        let payments = Payments::from_config(config);
+        if !payments.enabled() {
+            return Err(
+                "STRIPE_SECRET_KEY is set but VITRINE_STRIPE_API_BASE cannot be used (see the log)"
+                    .into(),
+            );
+        }
+        let mut line = format!("payments: Stripe at {}", config.stripe_api_base);
+        if payments.webhook_secret.is_none() {
+            line.push_str(" — STRIPE_WEBHOOK_SECRET is unset, so no order will be marked paid");
+        }
+        return Ok((payments, None, line));
+    }
+    if !config.is_dev() {
+        return Ok((
+            Payments::from_config(config),
+            None,
+            "payments: off (set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to take payments)"
+                .into(),
+        ));
+    }
+    // The server calls itself: over loopback when it listens on every interface.
+    let host = if bound.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), bound.port())
+    } else {
+        bound
+    };
+    let secret_key = stub::generate_secret("sk_test_stub_");
+    let webhook_secret = stub::generate_secret("whsec_stub_");
+    let router = stub::router(stub::StubConfig {
+        webhook_url: Some(format!("http://{host}/api/webhooks/stripe")),
+        webhook_secret: webhook_secret.clone(),
+        public_base: format!("http://localhost:{}{DEV_STUB_PATH}", bound.port()),
+        secret_key: secret_key.clone(),
+    });
+    let provider = Stripe::new(&format!("http://{host}{DEV_STUB_PATH}"), &secret_key)?;
+    let payments = Payments {
+        provider: Some(std::sync::Arc::new(provider)),
+        webhook_secret: Some(webhook_secret),
+    };
+    let line = format!(
+        "payments: test payments are on (no real money moves; the built-in stub at http://localhost:{}{DEV_STUB_PATH}); set STRIPE_SECRET_KEY for real ones",
+        bound.port()
+    );
+    Ok((payments, Some(router), line))
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
@@ -130,14 +328,20 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     println!("preview links: {key_source}");
     let db = db::connect_and_migrate(&config.database_url).await?;
     let addr = config.addr;
-    let state = AppState::new(db, config).with_preview_keys(preview_keys);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let port = bound.port();
+    let (payments, payment_stub, payments_line) = serve_payments(&config, bound)?;
+    println!("{payments_line}");
+    let state = AppState::new(db, config)
+        .with_preview_keys(preview_keys)
+        .with_payments(payments);
     state.hub.spawn_sweeper();
     crate::auth::session_store::DbSessionStore::new(state.db.clone())
         .spawn_sweeper(crate::auth::session_store::SWEEP_PERIOD);
     crate::publish::schedule::spawn(state.clone(), std::time::Duration::from_secs(5));
+    crate::commerce::spawn_sweeper(state.db.clone());
     let hub = state.hub.clone();
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let port = listener.local_addr()?.port();
     // Without TCP_NODELAY a response written in two parts (headers, then a streamed file)
     // waits ~40 ms for the client's delayed ACK.
     let listener = listener.tap_io(|tcp| {
@@ -149,7 +353,11 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "Vitrine is serving on http://{addr}  (sample shop: http://localhost:{port} and http://demo.localhost:{port})"
     );
-    let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut app = http::router(state);
+    if let Some(stub) = payment_stub {
+        app = app.nest(DEV_STUB_PATH, stub);
+    }
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -189,4 +397,188 @@ fn init_tracing(env: Environment) {
     } else {
         builder.json().try_init()
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed_and_takes_stub_payments_flags() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "vitrine",
+            "stub-payments",
+            "--addr",
+            "127.0.0.1:4242",
+            "--webhook-url",
+            "http://127.0.0.1:3000/api/webhooks/stripe",
+            "--public-url",
+            "http://localhost:4242",
+        ])
+        .expect("parses");
+        let Some(Command::StubPayments {
+            addr,
+            webhook_url,
+            public_url,
+        }) = cli.command
+        else {
+            panic!("not stub-payments: {:?}", cli.command)
+        };
+        assert_eq!(addr, "127.0.0.1:4242".parse().unwrap());
+        assert_eq!(
+            webhook_url.as_deref(),
+            Some("http://127.0.0.1:3000/api/webhooks/stripe")
+        );
+        assert_eq!(public_url.as_deref(), Some("http://localhost:4242"));
+        let cli = Cli::try_parse_from(["vitrine", "stub-payments"]).expect("parses");
+        assert!(
+            matches!(cli.command, Some(Command::StubPayments { addr, .. }) if addr.port() == 12111)
+        );
+    }
+
+    /// What `Cli::from_env` makes of `args` when the server's `--public-url` has a value
+    /// in the environment (`PATH` stands in for `VITRINE_PUBLIC_URL`: it is always set).
+    fn stub_flags(args: &[&str]) -> (std::net::SocketAddr, Option<String>) {
+        let command = Cli::command().mut_arg("public_url", |a| a.env("PATH"));
+        let matches = command.try_get_matches_from(args).expect("parses");
+        let mut cli = Cli::from_arg_matches(&matches).expect("cli");
+        cli.keep_stub_flags_to_its_command_line(&matches);
+        match cli.command {
+            Some(Command::StubPayments {
+                addr, public_url, ..
+            }) => (addr, public_url),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_stub_takes_its_address_from_its_own_flags_only() {
+        assert_eq!(
+            stub_flags(&["vitrine", "stub-payments"]),
+            (STUB_ADDR.parse().unwrap(), None)
+        );
+        assert_eq!(
+            stub_flags(&[
+                "vitrine",
+                "stub-payments",
+                "--addr",
+                "127.0.0.1:4000",
+                "--public-url",
+                "http://pay.localhost:4000"
+            ]),
+            (
+                "127.0.0.1:4000".parse().unwrap(),
+                Some("http://pay.localhost:4000".into())
+            )
+        );
+    }
+
+    #[test]
+    fn outside_dev_without_a_key_payments_are_off_and_with_one_they_are_stripes() {
+        let bound: std::net::SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let mut config = Config::for_tests("sqlite::memory:");
+        config.env = Environment::Prod;
+        let (payments, stub, line) = serve_payments(&config, bound).unwrap();
+        assert!(!payments.enabled() && stub.is_none(), "{line}");
+        assert!(line.contains("off"), "{line}");
+
+        config.stripe_secret_key = Some(crate::config::Secret::new("sk_live_1"));
+        let (payments, stub, line) = serve_payments(&config, bound).unwrap();
+        assert!(payments.enabled() && stub.is_none());
+        assert!(line.contains("STRIPE_WEBHOOK_SECRET is unset"), "{line}");
+        assert!(!line.contains("sk_live_1"), "{line}");
+
+        config.stripe_api_base = "not a url".into();
+        assert!(
+            serve_payments(&config, bound).is_err(),
+            "a key with a broken base"
+        );
+    }
+
+    /// `serve` in dev without keys: the stub lives under `/_stub/payments` of the server
+    /// itself, the provider calls it there, and paying sends the signed webhook to the
+    /// server's own `/api/webhooks/stripe`.
+    #[tokio::test]
+    async fn dev_without_a_key_serves_test_payments_from_the_server_itself() {
+        use crate::payments::{CheckoutLine, NewCheckout, signature};
+        use axum::routing::post;
+        use std::sync::{Arc, Mutex};
+
+        let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+        let bound = listener.local_addr().unwrap();
+        let config = Config::for_tests("sqlite::memory:");
+        let (payments, stub, line) = serve_payments(&config, bound).unwrap();
+        assert!(line.contains("test payments are on"), "{line}");
+        let secret = payments.webhook_secret.clone().expect("a webhook secret");
+        let provider = payments.provider.clone().expect("a provider");
+
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let seen = received.clone();
+        let app = axum::Router::new()
+            .route(
+                "/api/webhooks/stripe",
+                post(move |headers: ::http::HeaderMap, body: bytes::Bytes| {
+                    let seen = seen.clone();
+                    async move {
+                        let sig = headers["stripe-signature"].to_str().unwrap();
+                        let now = chrono::Utc::now().timestamp();
+                        signature::verify(sig, &body, &secret, now, 300).expect("signed");
+                        seen.lock()
+                            .unwrap()
+                            .push(signature::parse_event(&body).unwrap());
+                    }
+                }),
+            )
+            .nest(DEV_STUB_PATH, stub.expect("the stub router"));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let session = provider
+            .create_checkout(&NewCheckout {
+                order_id: 1,
+                order_token: "tok".into(),
+                currency: "EUR".into(),
+                email: "a@example.com".into(),
+                lines: vec![CheckoutLine {
+                    name: "Mug".into(),
+                    unit_amount: 1234,
+                    quantity: 1,
+                }],
+                success_url: "http://demo.localhost/orders/tok".into(),
+                cancel_url: "http://demo.localhost/checkout".into(),
+                expires_at: chrono::Utc::now().timestamp() + 1800,
+                idempotency_key: "vitrine-order-tok".into(),
+            })
+            .await
+            .expect("a session from the in-process stub");
+        let page = format!("{DEV_STUB_PATH}/pay/{}", session.id);
+        assert_eq!(
+            session.url,
+            format!("http://localhost:{}{page}", bound.port())
+        );
+        let local = format!("http://127.0.0.1:{}{page}", bound.port());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let html = client
+            .get(&local)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("data-stub-pay") && html.contains("Pay €12.34"),
+            "{html}"
+        );
+        let res = client.post(&local).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            received.lock().unwrap().len(),
+            1,
+            "the webhook reached the server"
+        );
+    }
 }

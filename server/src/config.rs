@@ -98,6 +98,63 @@ pub struct Config {
         global = true
     )]
     pub site_root: PathBuf,
+
+    /// The payment provider's secret API key (`sk_live_…`/`sk_test_…`). Checkout is off
+    /// without it, except in `dev`, where `serve` runs the built-in test provider instead.
+    #[arg(long, env = "STRIPE_SECRET_KEY", global = true, hide_env_values = true)]
+    pub stripe_secret_key: Option<Secret>,
+
+    /// The secret the provider signs webhooks with (`whsec_…`); webhooks are refused
+    /// without it.
+    #[arg(
+        long,
+        env = "STRIPE_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub stripe_webhook_secret: Option<Secret>,
+
+    /// Where the payment provider's API lives (tests and local runs point it at the stub).
+    #[arg(
+        long,
+        env = "VITRINE_STRIPE_API_BASE",
+        default_value = STRIPE_API_BASE,
+        global = true
+    )]
+    pub stripe_api_base: String,
+}
+
+/// The real payment provider's API origin.
+pub const STRIPE_API_BASE: &str = "https://api.stripe.com";
+
+/// A secret setting (an API key, a signing secret). Its `Debug` form hides the value, so a
+/// logged or printed `Config` never shows it; read it with [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that must send or use it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_string()))
+    }
 }
 
 fn parse_on_off(v: &str) -> Result<bool, String> {
@@ -122,6 +179,9 @@ impl Config {
             data_dir: None,
             login_concurrency: None,
             site_root: PathBuf::from("target/site"),
+            stripe_secret_key: None,
+            stripe_webhook_secret: None,
+            stripe_api_base: STRIPE_API_BASE.to_string(),
         }
     }
 
@@ -147,6 +207,17 @@ impl Config {
         }
     }
 
+    /// The payment provider's secret key, when one is set (an empty value counts as unset, as
+    /// a blank line in `.env` would give).
+    pub fn stripe_secret_key(&self) -> Option<&str> {
+        non_empty(self.stripe_secret_key.as_ref())
+    }
+
+    /// The webhook signing secret, when one is set (empty counts as unset).
+    pub fn stripe_webhook_secret(&self) -> Option<&str> {
+        non_empty(self.stripe_webhook_secret.as_ref())
+    }
+
     /// The render cache's bound in bytes.
     pub fn render_cache_bytes(&self) -> usize {
         usize::try_from(self.render_cache_mib)
@@ -167,6 +238,10 @@ impl Config {
             })
             .unwrap_or_else(|| PathBuf::from("data"))
     }
+}
+
+fn non_empty(secret: Option<&Secret>) -> Option<&str> {
+    secret.map(Secret::expose).filter(|s| !s.trim().is_empty())
 }
 
 /// The file of a `sqlite:` database URL; `None` for in-memory and other databases.
@@ -235,5 +310,16 @@ mod tests {
         assert_eq!(config.shop_origin("a.localhost"), "http://a.localhost:3000");
         config.env = Environment::Prod;
         assert_eq!(config.shop_origin("shop.example"), "https://shop.example");
+    }
+
+    #[test]
+    fn payment_secrets_never_show_in_debug_output_and_blank_ones_are_unset() {
+        let mut config = Config::for_tests("sqlite::memory:");
+        config.stripe_secret_key = Some(Secret::new("sk_test_very_secret"));
+        config.stripe_webhook_secret = Some(Secret::new("  "));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("sk_test_very_secret"), "{shown}");
+        assert_eq!(config.stripe_secret_key(), Some("sk_test_very_secret"));
+        assert_eq!(config.stripe_webhook_secret(), None);
     }
 }

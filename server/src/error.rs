@@ -14,6 +14,9 @@ use serde_json::json;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// `404` that says what is missing.
+    #[error("{0}")]
+    Missing(String),
     #[error("log in first")]
     Unauthorized,
     #[error("{0}")]
@@ -26,6 +29,8 @@ pub enum AppError {
     Conflict(String),
     #[error("the page has validation errors")]
     Invalid(Vec<app::blocks::ValidationError>),
+    /// `503` with a message for the client (what is unavailable, what to do): expected, so
+    /// shown as it is rather than hidden behind the generic message.
     #[error("{0}")]
     Unavailable(String),
     /// Every password check is taken: `503` with `Retry-After: 1`. Expected under load, so
@@ -46,7 +51,7 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::Missing(_) => StatusCode::NOT_FOUND,
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -61,7 +66,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::NotFound => "not_found",
+            AppError::NotFound | AppError::Missing(_) => "not_found",
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden(_) => "forbidden",
@@ -84,7 +89,9 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() && !matches!(self, AppError::Busy) {
+        let message = if status.is_server_error()
+            && !matches!(self, AppError::Busy | AppError::Unavailable(_))
+        {
             tracing::error!(error = %self, "request failed");
             "something went wrong on our side".to_string()
         } else {

@@ -4,6 +4,7 @@ use crate::auth::password::HashGate;
 use crate::auth::rate_limit::{LoginLimiter, LoginLimits};
 use crate::collab::{Hub, Limits};
 use crate::config::Config;
+use crate::payments::Payments;
 use crate::preview::Keyring;
 use crate::storefront::cache::RenderCache;
 use crate::storefront::load::RevisionCache;
@@ -26,6 +27,8 @@ pub struct AppState {
     /// Bounds the password checks running at once (logins beyond it get `503`).
     pub hash_gate: Arc<HashGate>,
     pub preview_keys: Arc<Keyring>,
+    /// The payment provider and webhook secret (none of either: checkout is off).
+    pub payments: Arc<Payments>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -67,6 +70,7 @@ impl AppState {
                 }),
                 None => Keyring::ephemeral(),
             }),
+            payments: Arc::new(Payments::from_config(&config)),
             config: Arc::new(config),
             leptos_options,
         }
@@ -75,6 +79,13 @@ impl AppState {
     /// This state signing and checking preview links with `keys`.
     pub fn with_preview_keys(mut self, keys: Keyring) -> Self {
         self.preview_keys = Arc::new(keys);
+        self
+    }
+
+    /// This state taking payments through `payments` (`serve` installs the development
+    /// stub this way; tests point it at theirs).
+    pub fn with_payments(mut self, payments: Payments) -> Self {
+        self.payments = Arc::new(payments);
         self
     }
 

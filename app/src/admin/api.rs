@@ -1,12 +1,15 @@
 //! Calls to Vitrine's JSON API from the admin (browser fetch, same origin, session cookie).
 //! Only the hydrated client calls these; on the server they fail, and nothing awaits them.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// An API error as the admin shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
-    /// HTTP status (0 when the request never reached the server).
+    /// HTTP status; 0 when there is no usable answer: the request never reached the server,
+    /// or its body is not what was asked for (see [`decode`]).
     pub status: u16,
     pub message: String,
     /// The whole JSON body (422 carries `errors`).
@@ -37,6 +40,36 @@ pub async fn put(path: &str, body: Value) -> Result<Value, ApiError> {
 
 pub async fn delete(path: &str) -> Result<Value, ApiError> {
     request("DELETE", path, None).await
+}
+
+/// `GET path`, its JSON answer read as `T`: the typed twin of [`get`], so pages work with the
+/// shared contract types (`crate::commerce`) instead of picking fields out of a `Value`.
+pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(get(path).await?)
+}
+
+/// `POST path` with `body` as JSON, the answer read as `T`.
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let body = serde_json::to_value(body).map_err(|e| ApiError {
+        status: 0,
+        message: format!("The request could not be written: {e}."),
+        body: Value::Null,
+    })?;
+    decode(post(path, body).await?)
+}
+
+/// Reads a successful answer as `T`. A body of another shape (a server older or newer than
+/// this admin) is an error with status 0 that says so, rather than a page of blanks.
+pub fn decode<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    // Read from a borrow, so the body is only kept (for the error) when it does not fit.
+    T::deserialize(&body).map_err(|e| ApiError {
+        status: 0,
+        message: format!("The server's answer could not be read ({e}). Reload the page."),
+        body,
+    })
 }
 
 /// The message of an error body `{error:{message}}`, or a fallback for the status.
@@ -119,4 +152,39 @@ pub async fn request(_method: &str, _path: &str, _body: Option<Value>) -> Result
         message: "the API is called from the browser only".into(),
         body: Value::Null,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Thing {
+        id: i64,
+    }
+
+    #[test]
+    fn decode_reads_the_asked_shape_or_says_it_cannot() {
+        assert_eq!(
+            decode::<Thing>(serde_json::json!({"id": 3})),
+            Ok(Thing { id: 3 })
+        );
+        let e = decode::<Thing>(serde_json::json!({"id": "three"})).unwrap_err();
+        assert_eq!(e.status, 0);
+        assert!(
+            e.message
+                .starts_with("The server's answer could not be read"),
+            "{e}"
+        );
+        assert_eq!(e.body, serde_json::json!({"id": "three"}));
+    }
+
+    #[test]
+    fn error_messages_come_from_the_body_or_the_status() {
+        let body = serde_json::json!({"error": {"code": "conflict", "message": "not paid", "request_id": "r"}});
+        assert_eq!(message_of(409, &body), "not paid");
+        assert_eq!(message_of(404, &Value::Null), "Not found.");
+        assert_eq!(message_of(500, &Value::Null), "The server answered 500.");
+    }
 }

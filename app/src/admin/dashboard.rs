@@ -1,5 +1,5 @@
 //! `/admin`: the shops this person belongs to and each shop's pages — create, rename, delete,
-//! and open one in the editor.
+//! and open one in the editor — with a link to each shop's orders.
 
 use super::{Brand, api};
 use crate::blocks::PageType;
@@ -104,12 +104,20 @@ fn ShopPages(handle: String, name: String, role: String) -> impl IntoView {
     };
     let can_edit = role == "owner" || role == "editor";
     let refresh = move || reload.update(|n| *n += 1);
+    // Orders carry customers' emails: the server shows them to owners and editors only, so
+    // viewers get no link to a page that would refuse them.
+    let orders_link = can_edit.then(|| {
+        view! {
+            <a href=format!("/admin/shops/{handle}/orders") class=BUTTON data-testid="shop-orders">"Orders"</a>
+        }
+    });
     view! {
         <div class="flex items-end justify-between">
             <div>
                 <h1 class="text-2xl font-semibold tracking-tight">{name}</h1>
                 <p class="text-sm text-slate-500">"Pages · you are " {role.clone()}</p>
             </div>
+            {orders_link}
         </div>
         {can_edit.then(|| view! { <NewPage path=list_path.clone() done=refresh /> })}
         <Suspense fallback=|| view! { <p class="mt-6 text-slate-500">"Loading pages…"</p> }>

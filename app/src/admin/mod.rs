@@ -1,10 +1,12 @@
 //! The admin: the only hydrated part of Vitrine. `/admin/login`, the shops and pages list at
-//! `/admin`, and the page editor at `/admin/pages/{id}`.
+//! `/admin`, the page editor at `/admin/pages/{id}`, and a shop's orders at
+//! `/admin/shops/{handle or id}/orders` and `/admin/orders/{id}`.
 
 pub mod api;
 pub mod dashboard;
 pub mod editor;
 pub mod login;
+pub mod orders;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -68,6 +70,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("admin") view=dashboard::Dashboard />
                 <Route path=(StaticSegment("admin"), StaticSegment("login")) view=login::Login />
                 <Route path=(StaticSegment("admin"), StaticSegment("pages"), ParamSegment("id")) view=editor::EditorPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("shops"), ParamSegment("shop"), StaticSegment("orders")) view=orders::ShopOrders />
+                <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("id")) view=orders::OrderPage />
             </Routes>
         </Router>
     }

@@ -16,6 +16,8 @@ pub struct ProductCard {
     pub currency: String,
     pub featured: bool,
     pub available: bool,
+    /// A rental's price is per day.
+    pub kind: crate::commerce::ProductKind,
 }
 
 /// A variant as the product page shows it.

@@ -84,7 +84,12 @@ pub fn ProductCardView(product: ProductCard, show_price: bool) -> impl IntoView 
         .as_deref()
         .and_then(safe_image)
         .map(str::to_string);
-    let price = format_price(product.price, &product.currency);
+    let price = match product.kind {
+        crate::commerce::ProductKind::Rental => {
+            format!("{} / day", format_price(product.price, &product.currency))
+        }
+        crate::commerce::ProductKind::Sale => format_price(product.price, &product.currency),
+    };
     view! {
         <a href=href class="group flex flex-col overflow-hidden rounded-theme bg-surface shadow-sm ring-1 ring-black/5 transition hover:-translate-y-0.5 hover:shadow-md" data-product-handle=product.handle.clone()>
             <div class="aspect-square overflow-hidden bg-background">

@@ -1,7 +1,19 @@
 //! Storefront page views: the document, the shop's header and footer around the blocks.
 //! Rendered on the server only, to plain HTML: no wasm, no hydration script. (The wasm build
 //! compiles the types and components but has no caller for them yet.)
+//!
+//! Pages are cached and shared by every visitor, so nothing personal is rendered into them:
+//! the header's cart link carries an empty, hidden slot ([`CART_COUNT_SLOT`]) that the server
+//! fills per request with [`with_cart_count`]. The cart and checkout pages, rendered for each
+//! request with the visitor's cart in [`BlockContext::cart`], get the count directly.
 #![cfg_attr(not(feature = "ssr"), allow(dead_code, unused_imports))]
+
+mod cart_count;
+mod order;
+
+pub use cart_count::{CART_COUNT_SLOT, MAX_SHOWN_CART_COUNT, cart_count_badge, with_cart_count};
+#[cfg(feature = "ssr")]
+pub use order::render_order_page;
 
 use crate::blocks::{Block, BlockContext, BlockList};
 use crate::theme::ThemeTokens;
@@ -67,8 +79,10 @@ pub const STYLESHEET: &str = "/pkg/vitrine.css";
 /// Renders a complete HTML document for a storefront page.
 #[cfg(feature = "ssr")]
 pub fn render_page(page: StorefrontPage) -> String {
-    let head = head_html(&page.shop, &page.meta, false);
+    let head = head_html(&page.shop, &page.meta, Head::default());
     let lang = page.shop.locale.clone();
+    // The visitor's own page (cart, checkout): their count goes straight into the header.
+    let count = page.context.cart.as_ref().map(|c| c.count);
     let body = render_detached(move || {
         provide_context(page.context.clone());
         let vars = page.shop.theme.css_variables();
@@ -89,13 +103,24 @@ pub fn render_page(page: StorefrontPage) -> String {
             </body>
         }
     });
+    let body = match count {
+        Some(count) => with_cart_count(&body, count).unwrap_or(body),
+        None => body,
+    };
     document(&lang, &head, &body)
 }
 
 /// Renders the shop's own "not found" page (an unknown path on a known shop).
 #[cfg(feature = "ssr")]
 pub fn render_shop_not_found(shop: ShopView, meta: PageMeta) -> String {
-    let head = head_html(&shop, &meta, true);
+    let head = head_html(
+        &shop,
+        &meta,
+        Head {
+            noindex: true,
+            ..Head::default()
+        },
+    );
     let lang = shop.locale.clone();
     let body = render_detached(move || {
         let vars = shop.theme.css_variables();
@@ -119,7 +144,7 @@ pub const UNKNOWN_HOST_HTML: &str = "<!DOCTYPE html><html lang=\"en\"><head><met
 
 /// Runs a view to HTML in its own reactive owner (so context never leaks between requests).
 #[cfg(feature = "ssr")]
-fn render_detached<V: IntoView + 'static>(f: impl FnOnce() -> V) -> String {
+pub(crate) fn render_detached<V: IntoView + 'static>(f: impl FnOnce() -> V) -> String {
     let owner = Owner::new();
     let html = owner.with(|| f().into_view().to_html());
     owner.cleanup();
@@ -127,7 +152,7 @@ fn render_detached<V: IntoView + 'static>(f: impl FnOnce() -> V) -> String {
 }
 
 #[cfg(feature = "ssr")]
-fn document(lang: &str, head: &str, body: &str) -> String {
+pub(crate) fn document(lang: &str, head: &str, body: &str) -> String {
     use html_escape::encode_double_quoted_attribute as attr;
     format!(
         "<!DOCTYPE html><html lang=\"{}\">{head}{body}</html>",
@@ -135,16 +160,26 @@ fn document(lang: &str, head: &str, body: &str) -> String {
     )
 }
 
+/// What a page's `<head>` says besides its title and description.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Head {
+    /// Keep search engines out (error pages, private order pages).
+    pub noindex: bool,
+    /// Reload the page after this many seconds (`<meta http-equiv="refresh">`): how a page
+    /// without JavaScript waits for something to happen on the server.
+    pub refresh_seconds: Option<u32>,
+}
+
 /// The `<head>`, written directly: `<title>` holds raw text, where the hydration markers a
 /// Leptos view would add are not allowed.
 #[cfg(feature = "ssr")]
-fn head_html(shop: &ShopView, meta: &PageMeta, noindex: bool) -> String {
+pub(crate) fn head_html(shop: &ShopView, meta: &PageMeta, options: Head) -> String {
     use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
     let description = meta.description.as_deref().unwrap_or(&shop.tagline);
     format!(
         concat!(
             "<head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-            "<title>{title}</title><meta name=\"description\" content=\"{description}\">",
+            "{refresh}<title>{title}</title><meta name=\"description\" content=\"{description}\">",
             "<link rel=\"canonical\" href=\"{canonical}\">{robots}",
             "<meta property=\"og:title\" content=\"{og_title}\"><meta property=\"og:site_name\" content=\"{site}\">",
             "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"{css}\"></head>"
@@ -152,7 +187,11 @@ fn head_html(shop: &ShopView, meta: &PageMeta, noindex: bool) -> String {
         title = text(&meta.title),
         description = attr(description),
         canonical = attr(&meta.canonical),
-        robots = if noindex {
+        refresh = match options.refresh_seconds {
+            Some(s) => format!("<meta http-equiv=\"refresh\" content=\"{s}\">"),
+            None => String::new(),
+        },
+        robots = if options.noindex {
             "<meta name=\"robots\" content=\"noindex\">"
         } else {
             ""
@@ -181,7 +220,7 @@ fn PreviewBar(banner: PreviewBanner) -> impl IntoView {
 }
 
 #[component]
-fn Header(shop: ShopView, path: String) -> impl IntoView {
+pub(crate) fn Header(shop: ShopView, path: String) -> impl IntoView {
     let links = shop
         .nav
         .into_iter()
@@ -204,7 +243,8 @@ fn Header(shop: ShopView, path: String) -> impl IntoView {
                 </a>
                 <nav class="flex flex-wrap items-center gap-1" aria-label="Main">
                     {links}
-                    <a href="/cart" class="ml-2 inline-flex items-center gap-2 rounded-theme border border-primary/30 px-4 py-2 text-sm font-semibold text-primary hover:bg-primary hover:text-white">"Cart"</a>
+                    // The count's slot: hidden and empty in the shared page, see `with_cart_count`.
+                    <a href="/cart" class="ml-2 inline-flex items-center gap-2 rounded-theme border border-primary/30 px-4 py-2 text-sm font-semibold text-primary hover:bg-primary hover:text-white">"Cart"<span data-cart-slot="" hidden></span></a>
                 </nav>
             </div>
         </header>
@@ -212,7 +252,7 @@ fn Header(shop: ShopView, path: String) -> impl IntoView {
 }
 
 #[component]
-fn Footer(shop: ShopView) -> impl IntoView {
+pub(crate) fn Footer(shop: ShopView) -> impl IntoView {
     view! {
         <footer class="mt-16 bg-primary text-white/85">
             <div class="mx-auto flex max-w-7xl flex-col gap-2 px-4 py-10 sm:flex-row sm:items-center sm:justify-between sm:px-6 lg:px-8">

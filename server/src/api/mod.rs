@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
             "/pages/{id}",
             get(pages::show).patch(pages::update).delete(pages::delete),
         )
+        .merge(crate::commerce::routes::api_routes())
         .layer(axum::middleware::from_fn(auth::check_origin))
 }
 

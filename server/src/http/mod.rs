@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         ));
     let editor_routes = Router::new()
         .nest("/api/v1", crate::api::router())
+        .merge(crate::commerce::routes::operator_routes())
         .merge(admin_pages)
         .layer(sessions)
         .layer(SetResponseHeaderLayer::overriding(
@@ -82,6 +83,9 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{handle}", get(storefront::product))
         .route("/cart", get(storefront::cart))
         .route("/checkout", get(storefront::checkout))
+        .route("/orders/{token}", get(storefront::order))
+        // The customer's cart and checkout, and the payment provider's webhook: no session.
+        .merge(crate::commerce::routes::storefront_routes())
         .route("/preview/{token}", get(crate::preview::enter))
         .route("/preview/p/{page}", get(crate::preview::show))
         .route("/preview/p/{page}/events", get(crate::preview::events))

@@ -235,6 +235,7 @@ async fn render_draft(
         head,
         page_product.as_deref(),
         Some(banner),
+        None,
     )
     .await?)
 }

@@ -133,8 +133,60 @@ async fn create_shop_and_catalogue(state: &AppState) -> Result<i64, DbErr> {
             .await?;
         }
     }
+    // Rentals: priced per day, with a refundable deposit; inventory is units that exist.
+    let sales = sample_products().len();
+    for (i, (handle, title, description, (vtitle, per_day, units, deposit))) in
+        sample_rentals().into_iter().enumerate()
+    {
+        let product = product::ActiveModel {
+            shop_id: Set(shop.id),
+            handle: Set(handle.into()),
+            title: Set(title.into()),
+            description: Set(description.into()),
+            images: Set(json!([format!("/images/products/{handle}.svg")])),
+            featured: Set(true),
+            kind: Set(app::commerce::ProductKind::Rental.as_str().into()),
+            position: Set((sales + i) as i32),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        product_variant::ActiveModel {
+            product_id: Set(product.id),
+            shop_id: Set(shop.id),
+            title: Set(vtitle.into()),
+            sku: Set(format!("{}-1", handle.to_uppercase())),
+            price: Set(per_day),
+            currency: Set("EUR".into()),
+            inventory: Set(units),
+            deposit: Set(deposit),
+            position: Set(0),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
     txn.commit().await?;
     Ok(shop.id)
+}
+
+/// A sample rental: handle, title, description, and its variant (title, price per day,
+/// units, deposit).
+type SampleRental = (
+    &'static str,
+    &'static str,
+    &'static str,
+    (&'static str, i64, i32, i64),
+);
+
+fn sample_rentals() -> Vec<SampleRental> {
+    vec![(
+        "cedar-canoe",
+        "Cedar Canoe (rental)",
+        "A cedar-strip canoe for two, with paddles and life jackets, ready at the harbour.\n\nRent it by the day; the deposit comes back when the canoe does.",
+        ("Two seats", 6500, 3, 20000),
+    )]
 }
 
 type SampleProduct = (

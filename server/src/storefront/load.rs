@@ -4,6 +4,7 @@
 use crate::publish::store;
 use app::blocks::product_grid::ProductGridProps;
 use app::blocks::{Block, BlockContext, BlockProps, ProductCard, ProductDetail, VariantView};
+use app::commerce::ProductKind;
 use entity::{page, product, product_variant, published_page};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -191,6 +192,7 @@ pub fn product_images(p: &product::Model) -> Vec<String> {
 }
 
 fn card(p: &product::Model, variants: &[product_variant::Model]) -> ProductCard {
+    let kind = ProductKind::parse(&p.kind);
     let cheapest = variants.iter().min_by_key(|v| v.price);
     ProductCard {
         handle: p.handle.clone(),
@@ -199,7 +201,9 @@ fn card(p: &product::Model, variants: &[product_variant::Model]) -> ProductCard 
         price: cheapest.map(|v| v.price).unwrap_or(0),
         currency: cheapest.map(|v| v.currency.clone()).unwrap_or_default(),
         featured: p.featured,
-        available: variants.iter().any(|v| v.inventory > 0),
+        // A rental's availability depends on the dates asked for.
+        available: kind == ProductKind::Rental || variants.iter().any(|v| v.inventory > 0),
+        kind,
     }
 }
 
@@ -209,7 +213,7 @@ fn detail(p: &product::Model, variants: &[product_variant::Model]) -> ProductDet
         title: p.title.clone(),
         description: p.description.clone(),
         images: product_images(p),
-        kind: app::commerce::ProductKind::parse(&p.kind),
+        kind: ProductKind::parse(&p.kind),
         variants: variants
             .iter()
             .map(|v| VariantView {

@@ -140,6 +140,45 @@ pub async fn checkout(State(state): State<AppState>, headers: HeaderMap) -> Resp
     serve(&state, &headers, Route::Checkout).await
 }
 
+/// `GET /orders/{token}`: the customer's order confirmation (where the payment provider
+/// sends them back). The token is the order's random secret; the page is never cached.
+pub async fn order(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let Some(host) = request_host(&headers) else {
+        return unknown_host();
+    };
+    let tenant = match state.tenants.resolve(&state.db, &host).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return unknown_host(),
+        Err(e) => return server_error(e),
+    };
+    tracing::Span::current().record("shop_id", tenant.shop.id);
+    let path = "/orders";
+    let (order, shop) = match tokio::try_join!(
+        crate::commerce::orders::by_token(&state.db, tenant.shop.id, &token),
+        shop_view(&state, &tenant)
+    ) {
+        Ok(found) => found,
+        Err(e) => return server_error(e),
+    };
+    let Some(order) = order else {
+        return shop_not_found(&state, &tenant, shop, path);
+    };
+    let meta = PageMeta {
+        title: format!("Order #{} · {}", order.id, tenant.shop.name),
+        description: None,
+        canonical: canonical(&state, &tenant, path),
+        path: path.to_string(),
+    };
+    private_html(
+        StatusCode::OK,
+        Bytes::from(app::storefront::render_order_page(shop, meta, order)),
+    )
+}
+
 /// Any other path: the shop's own 404 page, or the plain one for an unknown host.
 pub async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let Some(host) = request_host(&headers) else {
@@ -174,10 +213,17 @@ async fn serve(state: &AppState, headers: &HeaderMap, route: Route) -> Response 
     };
     tracing::Span::current().record("shop_id", tenant.shop.id);
     let path = route.path();
-    if let Some(hit) = state.render_cache.get(tenant.shop.id, &path) {
-        return page_response(headers, hit.body, hit.etag);
+    if matches!(route, Route::Cart | Route::Checkout) {
+        return serve_personal(state, headers, &tenant, &path, route).await;
     }
-    match render(state, &tenant, &path, route).await {
+    let cart = match cart_count(state, headers, tenant.shop.id).await {
+        Ok(count) => count,
+        Err(e) => return server_error(e),
+    };
+    if let Some(hit) = state.render_cache.get(tenant.shop.id, &path) {
+        return page_response(headers, hit.body, hit.etag, cart);
+    }
+    match render(state, &tenant, &path, route, None).await {
         Ok(Rendered::Page { body, revision_id }) => {
             let body = Bytes::from(body);
             let etag = etag_of(&body);
@@ -188,9 +234,53 @@ async fn serve(state: &AppState, headers: &HeaderMap, route: Route) -> Response 
                 etag: etag.clone(),
             };
             state.render_cache.insert(generation, &path, page);
-            page_response(headers, body, etag)
+            page_response(headers, body, etag, cart)
         }
         Ok(Rendered::NotFound(shop)) => shop_not_found(state, &tenant, *shop, &path),
+        Err(e) => server_error(e),
+    }
+}
+
+/// Items in the visitor's cart, when they have a cart with something in it.
+async fn cart_count(
+    state: &AppState,
+    headers: &HeaderMap,
+    shop_id: i64,
+) -> Result<Option<i32>, DbErr> {
+    let Some(token) = crate::commerce::cart::token_from(headers) else {
+        return Ok(None);
+    };
+    let Some(cart) = crate::commerce::cart::find(&state.db, shop_id, &token).await? else {
+        return Ok(None);
+    };
+    let count = crate::commerce::cart::count(&state.db, cart.id).await?;
+    Ok((count > 0).then_some(count))
+}
+
+/// The cart and checkout pages: the visitor's own cart in the page, rendered for each
+/// request and never cached.
+async fn serve_personal(
+    state: &AppState,
+    headers: &HeaderMap,
+    tenant: &Tenant,
+    path: &str,
+    route: Route,
+) -> Response {
+    let cart = match crate::commerce::cart::token_from(headers) {
+        Some(token) => crate::commerce::cart::find(&state.db, tenant.shop.id, &token).await,
+        None => Ok(None),
+    };
+    let view = match cart {
+        Ok(cart) => crate::commerce::cart::view(&state.db, &tenant.shop, cart.as_ref(), true).await,
+        Err(e) => Err(e),
+    };
+    let view = match view {
+        Ok(v) => std::sync::Arc::new(v),
+        Err(e) => return server_error(e),
+    };
+    match render(state, tenant, path, route, Some(view)).await {
+        Ok(Rendered::Page { body, .. }) => private_html(StatusCode::OK, Bytes::from(body)),
+        Ok(Rendered::NotFound(shop)) => shop_not_found(state, tenant, *shop, path),
         Err(e) => server_error(e),
     }
 }
@@ -209,6 +299,7 @@ async fn render(
     tenant: &Tenant,
     path: &str,
     route: Route,
+    cart: Option<std::sync::Arc<app::commerce::CartView>>,
 ) -> Result<Rendered, DbErr> {
     let db = &state.db;
     let shop_id = tenant.shop.id;
@@ -287,6 +378,7 @@ async fn render(
         (title, description),
         page_product.as_ref().map(|p| p.handle.as_str()),
         None,
+        cart,
     )
     .await?;
     Ok(Rendered::Page { body, revision_id })
@@ -304,8 +396,10 @@ pub(crate) async fn render_blocks(
     (title, description): (String, Option<String>),
     page_product: Option<&str>,
     preview: Option<app::storefront::PreviewBanner>,
+    cart: Option<std::sync::Arc<app::commerce::CartView>>,
 ) -> Result<String, DbErr> {
-    let context = load::block_context(&state.db, tenant.shop.id, &blocks, page_product).await?;
+    let mut context = load::block_context(&state.db, tenant.shop.id, &blocks, page_product).await?;
+    context.cart = cart;
     let meta = PageMeta {
         title,
         description,
@@ -419,7 +513,20 @@ pub fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
         .any(|t| t == "*" || t == want || t.strip_prefix("W/") == Some(want))
 }
 
-fn page_response(headers: &HeaderMap, body: Bytes, etag: HeaderValue) -> Response {
+/// A shop page: shared and cacheable, unless the visitor has items in their cart (`cart`),
+/// whose count the header then shows — that copy is theirs alone.
+fn page_response(
+    headers: &HeaderMap,
+    body: Bytes,
+    etag: HeaderValue,
+    cart: Option<i32>,
+) -> Response {
+    if let Some(count) = cart
+        && let Some(personal) =
+            app::storefront::with_cart_count(std::str::from_utf8(&body).unwrap_or_default(), count)
+    {
+        return private_html(StatusCode::OK, Bytes::from(personal));
+    }
     let cache = HeaderValue::from_static(STOREFRONT_CACHE_CONTROL);
     if not_modified(headers, &etag) {
         return (
@@ -437,6 +544,28 @@ fn page_response(headers: &HeaderMap, body: Bytes, etag: HeaderValue) -> Respons
             ),
             (header::ETAG, etag),
             (header::CACHE_CONTROL, cache),
+            // The cart cookie changes the header's count: shared caches keep one copy per
+            // cookie (in practice: they only keep the cookie-less one).
+            (header::VARY, HeaderValue::from_static("Cookie")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A page for this visitor only (their cart): never stored by any cache.
+pub(crate) fn private_html(status: StatusCode, body: Bytes) -> Response {
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
         ],
         body,
     )

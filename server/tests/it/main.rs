@@ -7,6 +7,7 @@ mod yclient;
 mod auth;
 mod collab;
 mod collab_limits;
+mod commerce;
 mod convergence;
 mod durability;
 mod edge;

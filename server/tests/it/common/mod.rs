@@ -9,6 +9,8 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use server::{AppState, Config};
 use std::path::PathBuf;
 
+pub mod payments;
+
 pub struct TestApp {
     pub state: AppState,
     pub db: DatabaseConnection,
