@@ -42,7 +42,8 @@ test('a customer buys two mugs, changes the quantity, pays, and the owner sees t
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto('/products/ceramic-mug');
-  await page.selectOption('select[name=variant_id]', { label: /Sage/ });
+  const sage = await page.locator('select[name=variant_id] option', { hasText: 'Sage' }).getAttribute('value');
+  await page.selectOption('select[name=variant_id]', sage!);
   await page.fill('input[name=quantity]', '2');
   await page.getByRole('button', { name: 'Add to cart' }).click();
 

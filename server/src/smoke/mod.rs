@@ -90,7 +90,7 @@ impl fmt::Display for Report {
             };
             writeln!(
                 f,
-                "{mark} {:<22} {:>6} ms  {detail}",
+                "{mark} {:<26} {:>6} ms  {detail}",
                 c.name,
                 c.elapsed.as_millis()
             )?;
