@@ -239,6 +239,9 @@ impl OrderView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderList {
     pub orders: Vec<OrderView>,
+    /// More orders exist than the list holds (it answers the latest 200).
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// `POST /api/returns` (operator): a paid rental order came back; its deposits are refunded.

@@ -282,7 +282,7 @@ fn StatusBadge(status: OrderStatus) -> impl IntoView {
 
 /// The shop (from the session) and its orders, or why there is no shop. A refused or failed
 /// list still has its shop, so the page can say whose orders could not be shown.
-type ShopOrdersData = (Membership, Result<Vec<OrderView>, String>);
+type ShopOrdersData = (Membership, Result<OrderList, String>);
 
 async fn load_shop_orders(key: String) -> Result<ShopOrdersData, String> {
     let session: Session = api::get_json("/api/v1/session")
@@ -293,7 +293,6 @@ async fn load_shop_orders(key: String) -> Result<ShopOrdersData, String> {
         .ok_or_else(|| NOT_YOUR_SHOP.to_string())?;
     let orders = api::get_json::<OrderList>(&orders_api_path(&shop))
         .await
-        .map(|l| l.orders)
         .map_err(|e| error_text(&e));
     Ok((shop, orders))
 }
@@ -320,8 +319,9 @@ pub fn ShopOrders() -> impl IntoView {
 }
 
 #[component]
-fn ShopOrderList(shop: Membership, orders: Result<Vec<OrderView>, String>) -> impl IntoView {
-    let body = match orders {
+fn ShopOrderList(shop: Membership, orders: Result<OrderList, String>) -> impl IntoView {
+    let truncated = orders.as_ref().is_ok_and(|l| l.truncated);
+    let body = match orders.map(|l| l.orders) {
         Err(message) => view! {
             <p class="mt-6 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700" role="alert" data-testid="orders-error">{message}</p>
         }
@@ -337,6 +337,7 @@ fn ShopOrderList(shop: Membership, orders: Result<Vec<OrderView>, String>) -> im
         <h1 class="mt-2 text-2xl font-semibold tracking-tight">{shop.name} " · Orders"</h1>
         <p class="text-sm text-slate-500">"Newest first · you are " {shop.role}</p>
         {body}
+        {truncated.then(|| view! { <p class="mt-3 text-sm text-slate-500" data-testid="orders-truncated">"Showing the latest 200 orders."</p> })}
     }
 }
 

@@ -523,14 +523,33 @@ pub async fn empty<C: ConnectionTrait>(db: &C, cart_id: i64) -> Result<(), DbErr
     Ok(())
 }
 
-/// Deletes carts nobody touched for [`CART_IDLE_DAYS`]; returns how many.
+/// Empty carts are deleted after this many hours untouched (a visitor whose only add was
+/// refused, or who emptied their cart), so carts nobody fills do not pile up for a month.
+pub const EMPTY_CART_IDLE_HOURS: i64 = 24;
+
+/// Deletes carts nobody touched for [`CART_IDLE_DAYS`], and empty ones after
+/// [`EMPTY_CART_IDLE_HOURS`]; returns how many.
 pub async fn sweep<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    let cutoff = now - chrono::Duration::days(CART_IDLE_DAYS);
-    Ok(cart::Entity::delete_many()
-        .filter(cart::Column::UpdatedAt.lt(cutoff))
+    use sea_orm::sea_query::Query;
+    let idle = cart::Entity::delete_many()
+        .filter(cart::Column::UpdatedAt.lt(now - chrono::Duration::days(CART_IDLE_DAYS)))
         .exec(db)
         .await?
-        .rows_affected)
+        .rows_affected;
+    let empty = cart::Entity::delete_many()
+        .filter(cart::Column::UpdatedAt.lt(now - chrono::Duration::hours(EMPTY_CART_IDLE_HOURS)))
+        .filter(
+            cart::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(cart_line::Column::CartId)
+                    .from(cart_line::Entity)
+                    .to_owned(),
+            ),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(idle + empty)
 }
 
 async fn line_of<C: ConnectionTrait>(

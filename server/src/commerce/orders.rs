@@ -112,12 +112,13 @@ pub async fn by_token<C: ConnectionTrait>(
     Ok(Some(load(db, order).await?))
 }
 
-/// The shop's latest orders (at most [`MAX_LISTED`]), newest first, optionally of one status.
+/// The shop's latest orders (at most [`MAX_LISTED`]), newest first, optionally of one status,
+/// and whether there are more.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     shop_id: i64,
     status: Option<OrderStatus>,
-) -> Result<Vec<OrderView>, DbErr> {
+) -> Result<(Vec<OrderView>, bool), DbErr> {
     let mut query = shop_order::Entity::find().filter(shop_order::Column::ShopId.eq(shop_id));
     if let Some(status) = status {
         query = query.filter(shop_order::Column::Status.eq(status.as_str()));
@@ -125,15 +126,18 @@ pub async fn list<C: ConnectionTrait>(
     let orders = query
         .order_by_desc(shop_order::Column::CreatedAt)
         .order_by_desc(shop_order::Column::Id)
-        .limit(MAX_LISTED)
+        .limit(MAX_LISTED + 1)
         .all(db)
         .await?;
+    let truncated = orders.len() as u64 > MAX_LISTED;
+    let orders = &orders[..orders.len().min(MAX_LISTED as usize)];
     let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     let lines = lines_of(db, &ids).await?;
-    Ok(orders
+    let views = orders
         .iter()
         .map(|o| view(o, lines.get(&o.id).map_or(&[], Vec::as_slice)))
-        .collect())
+        .collect();
+    Ok((views, truncated))
 }
 
 /// What a confirmed payment did to its order.

@@ -412,9 +412,8 @@ async fn list_orders(
             AppError::BadRequest("status must be pending, paid, expired or returned".into())
         })?),
     };
-    Ok(Json(OrderList {
-        orders: orders::list(&state.db, shop.id, status).await?,
-    }))
+    let (orders, truncated) = orders::list(&state.db, shop.id, status).await?;
+    Ok(Json(OrderList { orders, truncated }))
 }
 
 /// `GET /api/v1/orders/{id}`.

@@ -1038,3 +1038,135 @@ async fn the_smoke_suite_fails_when_checkout_cannot_reach_the_provider() {
     target.host = "nowhere.localhost".into();
     assert!(!server::smoke::run(&target).await.passed());
 }
+
+#[tokio::test]
+async fn idle_carts_and_unpaid_orders_are_swept() {
+    use chrono::{Duration, Utc};
+    let app = PaymentsApp::spawn().await;
+    let mug = variant(&app, "ceramic-mug", "Sand").await;
+    // Three visitors: one emptied their cart, one filled it, one filled it long ago.
+    let mut emptied = Shopper::new(&app);
+    let (_, cart) = emptied.add(mug.id, 1).await;
+    let line = cart["lines"][0]["id"].as_i64().unwrap();
+    emptied
+        .json(
+            reqwest::Method::DELETE,
+            &format!("/api/cart/lines/{line}"),
+            None,
+        )
+        .await;
+    let mut filled = Shopper::new(&app);
+    filled.add(mug.id, 1).await;
+    let mut forgotten = Shopper::new(&app);
+    forgotten.add(mug.id, 1).await;
+    let mut paying = Shopper::new(&app);
+    paying.add(mug.id, 1).await;
+    let (_, placed) = paying.checkout().await;
+    let order_id = placed["order"]["id"].as_i64().unwrap();
+
+    let count = || async {
+        entity::cart::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count().await, 4);
+    let now = Utc::now();
+    assert_eq!(
+        server::commerce::cart::sweep(&app.db, now).await.unwrap(),
+        0
+    );
+    // Two days later the empty cart goes, the filled ones stay; after a month, all go.
+    let later = now + Duration::days(2);
+    assert_eq!(
+        server::commerce::cart::sweep(&app.db, later).await.unwrap(),
+        1
+    );
+    assert_eq!(count().await, 3);
+    assert_eq!(
+        server::commerce::orders::sweep_expired(&app.db, now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(order_status(&app, order_id).await, "pending");
+    // Past its payment window the unpaid order is expired (its hold stopped counting then).
+    let window = Duration::minutes(server::commerce::checkout::PAYMENT_WINDOW_MINUTES + 1);
+    assert_eq!(
+        server::commerce::orders::sweep_expired(&app.db, now + window)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(order_status(&app, order_id).await, "expired");
+    let month = now + Duration::days(server::commerce::cart::CART_IDLE_DAYS + 1);
+    server::commerce::cart::sweep(&app.db, month).await.unwrap();
+    assert_eq!(count().await, 0);
+    let (_, cart) = filled.json(reqwest::Method::GET, "/api/cart", None).await;
+    assert_eq!(cart["count"], 0, "a swept cart's cookie finds nothing");
+}
+
+#[tokio::test]
+async fn the_order_list_is_bounded_and_says_when_it_is_cut_short() {
+    use entity::shop_order;
+    let app = PaymentsApp::spawn().await;
+    let shop = entity::shop::Entity::find()
+        .filter(entity::shop::Column::Handle.eq("demo"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = chrono::Utc::now();
+    let orders: Vec<shop_order::ActiveModel> = (0..=server::commerce::orders::MAX_LISTED)
+        .map(|i| shop_order::ActiveModel {
+            shop_id: Set(shop.id),
+            token: Set(format!("token-{i}")),
+            status: Set("paid".into()),
+            email: Set(format!("c{i}@example.com")),
+            currency: Set("EUR".into()),
+            subtotal: Set(100),
+            deposit_total: Set(0),
+            total: Set(100),
+            provider: Set("stripe".into()),
+            expires_at: Set(now),
+            created_at: Set(now + chrono::Duration::seconds(i as i64)),
+            refunded: Set(0),
+            ..Default::default()
+        })
+        .collect();
+    shop_order::Entity::insert_many(orders)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let owner = common::login(
+        &app,
+        server::seed::SAMPLE_EDITOR_EMAIL,
+        server::seed::SAMPLE_EDITOR_PASSWORD,
+    )
+    .await;
+    let list: Value = app
+        .client
+        .get(format!("{}/api/v1/shops/demo/orders", app.base))
+        .header("cookie", &owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["orders"].as_array().unwrap().len(), 200);
+    assert_eq!(list["truncated"], true);
+    assert_eq!(
+        list["orders"][0]["email"], "c200@example.com",
+        "newest first"
+    );
+    let res = app
+        .client
+        .get(format!("{}/api/v1/shops/demo/orders?status=lost", app.base))
+        .header("cookie", &owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
