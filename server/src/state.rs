@@ -29,6 +29,8 @@ pub struct AppState {
     pub preview_keys: Arc<Keyring>,
     /// The payment provider and webhook secret (none of either: checkout is off).
     pub payments: Arc<Payments>,
+    /// Commerce's writes take turns here (see [`crate::commerce::WriteGate`]).
+    pub commerce_writes: Arc<crate::commerce::WriteGate>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -71,6 +73,9 @@ impl AppState {
                 None => Keyring::ephemeral(),
             }),
             payments: Arc::new(Payments::from_config(&config)),
+            commerce_writes: Arc::new(crate::commerce::WriteGate::for_backend(
+                db.get_database_backend(),
+            )),
             config: Arc::new(config),
             leptos_options,
         }

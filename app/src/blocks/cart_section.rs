@@ -41,18 +41,9 @@ pub fn CartSectionBlock(props: CartSectionProps) -> impl IntoView {
             .cart
             .as_ref()
             .and_then(|c| c.flash.clone())
-            .map(|f| view! { <FlashBanner flash=f /> });
-        return view! {
-            <div class="mx-auto flex max-w-3xl flex-col gap-6">
-                {flash}
-                <div class="rounded-theme bg-surface p-10 text-center shadow-sm ring-1 ring-black/5">
-                    <h1 class="font-heading text-3xl font-semibold text-ink">{props.title}</h1>
-                    <p class="mt-3 text-muted">{props.empty_message}</p>
-                    <a href="/products" class="mt-6 inline-flex rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Browse products"</a>
-                </div>
-            </div>
-        }
-        .into_any();
+            .map(|f| view! { <FlashBanner flash=f /> }.into_any());
+        return view! { <EmptyCart flash title=props.title message=props.empty_message /> }
+            .into_any();
     };
     let currency = cart.currency.clone();
     let blocked = cart.lines.iter().any(|l| l.problem.is_some());
@@ -157,6 +148,31 @@ fn CartRow(line: CartLineView, currency: String) -> impl IntoView {
             </div>
             <p class="shrink-0 text-lg font-semibold text-ink sm:text-right" data-line-total="">{format_price(line_total, &currency)}</p>
         </li>
+    }
+}
+
+/// The cart or checkout with nothing in it: the block's title, a message, a way back to the
+/// products, and the flash that explains a refused change.
+#[component]
+pub fn EmptyCart(flash: Option<AnyView>, title: String, message: String) -> impl IntoView {
+    view! {
+        <div class="mx-auto flex max-w-3xl flex-col gap-6">
+            {flash}
+            <div class="rounded-theme bg-surface p-10 text-center shadow-sm ring-1 ring-black/5">
+                <h1 class="font-heading text-3xl font-semibold text-ink">{title}</h1>
+                <p class="mt-3 text-muted">{message}</p>
+                <a href="/products" class="mt-6 inline-flex rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Browse products"</a>
+            </div>
+        </div>
+    }
+}
+
+/// `2 × Ceramic Mug — Sage` (without the dash when the variant has no title).
+pub fn line_label(quantity: i32, product: &str, variant: &str) -> String {
+    if variant.is_empty() {
+        format!("{quantity} × {product}")
+    } else {
+        format!("{quantity} × {product} — {variant}")
     }
 }
 

@@ -4,7 +4,7 @@
 //! Like the cart, it reads the cart from [`BlockContext::cart`] (the server renders this page
 //! for each request) and posts a plain form: `POST /api/checkout-session` answers `303` to the
 //! payment page, or back here with an error flash (e.g. the last one was just sold).
-use super::cart_section::{FlashBanner, Totals, rental_summary};
+use super::cart_section::{EmptyCart, FlashBanner, Totals, line_label, rental_summary};
 use super::context::BlockContext;
 use super::descriptor::{FieldDefault::*, FieldDescriptor as F, FieldKind::*};
 use crate::commerce::CartLineView;
@@ -31,19 +31,12 @@ pub fn CheckoutSectionBlock(props: CheckoutSectionProps) -> impl IntoView {
         .cart
         .as_ref()
         .and_then(|c| c.flash.clone())
-        .map(|f| view! { <FlashBanner flash=f /> });
+        .map(|f| view! { <FlashBanner flash=f /> }.into_any());
     let note = (!props.note.is_empty())
         .then(|| view! { <p class="mt-3 text-muted">{props.note.clone()}</p> });
     let Some(cart) = ctx.cart.clone().filter(|c| !c.lines.is_empty()) else {
         return view! {
-            <div class="mx-auto flex max-w-3xl flex-col gap-6">
-                {flash}
-                <div class="rounded-theme bg-surface p-10 text-center shadow-sm ring-1 ring-black/5">
-                    <h1 class="font-heading text-3xl font-semibold text-ink">{props.title}</h1>
-                    <p class="mt-3 text-muted">"Your cart is empty: there is nothing to pay for yet."</p>
-                    <a href="/products" class="mt-6 inline-flex rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Browse products"</a>
-                </div>
-            </div>
+            <EmptyCart flash title=props.title message="Your cart is empty: there is nothing to pay for yet.".to_string() />
         }
         .into_any();
     };
@@ -102,14 +95,7 @@ pub fn CheckoutSectionBlock(props: CheckoutSectionProps) -> impl IntoView {
 /// One compact line: `2 × Ceramic Mug — Sage`, the rental dates, the line total.
 #[component]
 fn SummaryLine(line: CartLineView, currency: String) -> impl IntoView {
-    let name = if line.variant_title.is_empty() {
-        format!("{} × {}", line.quantity, line.product_title)
-    } else {
-        format!(
-            "{} × {} — {}",
-            line.quantity, line.product_title, line.variant_title
-        )
-    };
+    let name = line_label(line.quantity, &line.product_title, &line.variant_title);
     let dates = rental_summary(
         line.start_date.as_deref(),
         line.end_date.as_deref(),

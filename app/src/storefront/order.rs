@@ -7,7 +7,7 @@
 #![cfg_attr(not(feature = "ssr"), allow(dead_code, unused_imports))]
 
 use super::{Footer, Head, Header, PageMeta, ShopView};
-use crate::blocks::cart_section::{Totals, rental_summary};
+use crate::blocks::cart_section::{Totals, line_label, rental_summary};
 use crate::commerce::{OrderLineView, OrderStatus, OrderView};
 use crate::money::format_price;
 use leptos::prelude::*;
@@ -110,14 +110,7 @@ fn OrderSummary(order: OrderView) -> impl IntoView {
 /// `2 × Ceramic Mug — Sage`, its rental dates, its total.
 #[component]
 fn OrderLine(line: OrderLineView, currency: String) -> impl IntoView {
-    let name = if line.variant_title.is_empty() {
-        format!("{} × {}", line.quantity, line.product_title)
-    } else {
-        format!(
-            "{} × {} — {}",
-            line.quantity, line.product_title, line.variant_title
-        )
-    };
+    let name = line_label(line.quantity, &line.product_title, &line.variant_title);
     let dates = rental_summary(
         line.start_date.as_deref(),
         line.end_date.as_deref(),

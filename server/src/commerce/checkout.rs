@@ -53,6 +53,8 @@ pub async fn place(
     if variant_ids.is_empty() {
         return Err(CommerceError::Invalid("your cart is empty".into()));
     }
+    // One turn covers the transaction (not the provider call below).
+    let turn = state.commerce_writes.enter().await?;
     let txn = state.db.begin().await?;
     // The write lock comes first, before the transaction reads anything: SQLite then waits
     // for another checkout's commit (a read snapshot taken earlier could not be upgraded),
@@ -134,6 +136,7 @@ pub async fn place(
         .await?;
     }
     txn.commit().await?;
+    drop(turn);
 
     // The provider is called outside the transaction: no lock is held across the network.
     let checkout = NewCheckout {
@@ -151,10 +154,12 @@ pub async fn place(
         Ok(session) => session,
         Err(e) => {
             // Nothing can be paid: give the stock back at once.
+            let _turn = state.commerce_writes.enter().await?;
             super::orders::expire(&state.db, order.id).await?;
             return Err(e.into());
         }
     };
+    let _turn = state.commerce_writes.enter().await?;
     let order = shop_order::ActiveModel {
         id: Set(order.id),
         provider_session_id: Set(Some(session.id.clone())),

@@ -31,6 +31,9 @@ pub enum CommerceError {
     Conflict(String),
     #[error("payments are not set up for this shop yet")]
     PaymentsOff,
+    /// Too many customers are changing carts or checking out at this moment.
+    #[error("the shop is very busy right now; please try again in a moment")]
+    Busy,
     #[error("the payment provider did not take the request: {0}")]
     Provider(#[from] PaymentError),
     #[error(transparent)]
@@ -39,13 +42,12 @@ pub enum CommerceError {
 
 impl From<CommerceError> for AppError {
     fn from(e: CommerceError) -> Self {
+        let message = e.to_string();
         match e {
             CommerceError::NotFound(m) => AppError::Missing(m),
             CommerceError::Invalid(m) => AppError::BadRequest(m),
             CommerceError::Unavailable(m) | CommerceError::Conflict(m) => AppError::Conflict(m),
-            CommerceError::PaymentsOff => {
-                AppError::Unavailable(CommerceError::PaymentsOff.to_string())
-            }
+            CommerceError::PaymentsOff | CommerceError::Busy => AppError::Unavailable(message),
             CommerceError::Provider(p) => {
                 tracing::warn!(error = %p, "payment provider call failed");
                 AppError::Unavailable(
@@ -77,4 +79,73 @@ pub fn spawn_sweeper(db: sea_orm::DatabaseConnection) {
             }
         }
     });
+}
+
+/// Lets commerce's database writes in one or a few at a time. SQLite takes one writer at a
+/// time anyway; without the gate, 32 customers checking out at once each hold a pool
+/// connection and retry the database lock with growing sleeps (a busy loop that burns the
+/// CPU the storefront's readers need and stretches every wait). In the gate they queue in
+/// order instead, each waiting at most [`WriteGate::MAX_WAIT`]. Provider calls happen outside
+/// it.
+pub struct WriteGate {
+    permits: tokio::sync::Semaphore,
+    wait: std::time::Duration,
+}
+
+impl WriteGate {
+    /// How long a write waits for its turn before the customer gets `503`.
+    pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+    /// One writer for SQLite, sixteen for a server database.
+    pub fn for_backend(backend: sea_orm::DbBackend) -> Self {
+        let permits = match backend {
+            sea_orm::DbBackend::Sqlite => 1,
+            _ => 16,
+        };
+        Self::new(permits, Self::MAX_WAIT)
+    }
+
+    /// `permits` writers at a time, each waiting at most `wait` for a turn.
+    pub fn new(permits: usize, wait: std::time::Duration) -> Self {
+        WriteGate {
+            permits: tokio::sync::Semaphore::new(permits),
+            wait,
+        }
+    }
+
+    /// Waits for a turn to write.
+    pub async fn enter(&self) -> Result<tokio::sync::SemaphorePermit<'_>, CommerceError> {
+        match tokio::time::timeout(self.wait, self.permits.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(CommerceError::Busy),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn writers_take_turns_and_one_that_waits_too_long_is_told_so() {
+        let gate = WriteGate::new(1, Duration::from_millis(50));
+        let first = gate.enter().await.expect("the first writer goes at once");
+        // The second waits, then gives up with a clear error (503 for the customer).
+        let second = gate.enter().await;
+        assert!(matches!(second, Err(CommerceError::Busy)));
+        assert_eq!(
+            AppError::from(CommerceError::Busy).status(),
+            http::StatusCode::SERVICE_UNAVAILABLE
+        );
+        drop(first);
+        // Once the turn is given back, the next writer goes.
+        assert!(gate.enter().await.is_ok());
+        assert!(matches!(
+            WriteGate::for_backend(sea_orm::DbBackend::Sqlite)
+                .permits
+                .available_permits(),
+            1
+        ));
+    }
 }

@@ -226,6 +226,7 @@ async fn add(
 ) -> Result<Response, AppError> {
     let tenant = tenant(&state, &headers).await?;
     let json = input.json || wants_json(&headers);
+    let _turn = state.commerce_writes.enter().await?;
     let (cart, cookie) = cart_for_change(&state, &headers, &tenant.shop).await?;
     let outcome = cart::add(&state.db, tenant.shop.id, &cart, &input.value).await;
     answer_change(&state, &tenant.shop, &cart, outcome, json, cookie).await
@@ -292,6 +293,7 @@ async fn change_line(
     let Some(cart) = existing_cart(state, headers, &tenant.shop).await? else {
         return Err(AppError::Missing("that line is not in your cart".into()));
     };
+    let _turn = state.commerce_writes.enter().await?;
     let outcome = match quantity {
         Some(q) => cart::update(&state.db, tenant.shop.id, &cart, line_id, q).await,
         None => cart::remove(&state.db, tenant.shop.id, &cart, line_id).await,

@@ -47,6 +47,11 @@ pub async fn stripe(
     let event = signature::parse_event(&body)
         .map_err(|e| AppError::BadRequest(format!("the webhook event cannot be read: {e}")))?;
 
+    let _turn = state
+        .commerce_writes
+        .enter()
+        .await
+        .map_err(AppError::from)?;
     let txn = state.db.begin().await?;
     let recorded = payment_event::Entity::insert(payment_event::ActiveModel {
         event_id: Set(event.id.clone()),

@@ -3,6 +3,7 @@
 
 use crate::state::AppState;
 use app::blocks::BlockNode;
+use app::commerce::ProductKind;
 use app::theme::ThemeTokens;
 use chrono::Utc;
 use entity::{page, product, product_variant, shop, shop_domain};
@@ -101,8 +102,39 @@ async fn create_shop_and_catalogue(state: &AppState) -> Result<i64, DbErr> {
         .insert(&txn)
         .await?;
     }
-    for (position, (handle, title, featured, description, variants)) in
-        sample_products().into_iter().enumerate()
+    // Rentals (priced per day, with a refundable deposit; inventory is units that exist)
+    // come after the products for sale.
+    let sales =
+        sample_products()
+            .into_iter()
+            .map(|(handle, title, featured, description, variants)| {
+                let variants = variants
+                    .into_iter()
+                    .map(|(v, price, stock)| (v, price, stock, 0))
+                    .collect();
+                (
+                    handle,
+                    title,
+                    featured,
+                    description,
+                    ProductKind::Sale,
+                    variants,
+                )
+            });
+    let rentals = sample_rentals()
+        .into_iter()
+        .map(|(handle, title, description, variant)| {
+            (
+                handle,
+                title,
+                true,
+                description,
+                ProductKind::Rental,
+                vec![variant],
+            )
+        });
+    for (position, (handle, title, featured, description, kind, variants)) in
+        sales.chain(rentals).enumerate()
     {
         let product = product::ActiveModel {
             shop_id: Set(shop.id),
@@ -111,61 +143,29 @@ async fn create_shop_and_catalogue(state: &AppState) -> Result<i64, DbErr> {
             description: Set(description.into()),
             images: Set(json!([format!("/images/products/{handle}.svg")])),
             featured: Set(featured),
+            kind: Set(kind.as_str().into()),
             position: Set(position as i32),
             created_at: Set(now),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
-        for (i, (vtitle, price, inventory)) in variants.iter().enumerate() {
+        for (i, (vtitle, price, inventory, deposit)) in variants.into_iter().enumerate() {
             product_variant::ActiveModel {
                 product_id: Set(product.id),
                 shop_id: Set(shop.id),
                 title: Set(vtitle.to_string()),
                 sku: Set(format!("{}-{}", handle.to_uppercase(), i + 1)),
-                price: Set(*price),
+                price: Set(price),
                 currency: Set("EUR".into()),
-                inventory: Set(*inventory),
+                inventory: Set(inventory),
+                deposit: Set(deposit),
                 position: Set(i as i32),
                 ..Default::default()
             }
             .insert(&txn)
             .await?;
         }
-    }
-    // Rentals: priced per day, with a refundable deposit; inventory is units that exist.
-    let sales = sample_products().len();
-    for (i, (handle, title, description, (vtitle, per_day, units, deposit))) in
-        sample_rentals().into_iter().enumerate()
-    {
-        let product = product::ActiveModel {
-            shop_id: Set(shop.id),
-            handle: Set(handle.into()),
-            title: Set(title.into()),
-            description: Set(description.into()),
-            images: Set(json!([format!("/images/products/{handle}.svg")])),
-            featured: Set(true),
-            kind: Set(app::commerce::ProductKind::Rental.as_str().into()),
-            position: Set((sales + i) as i32),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        product_variant::ActiveModel {
-            product_id: Set(product.id),
-            shop_id: Set(shop.id),
-            title: Set(vtitle.into()),
-            sku: Set(format!("{}-1", handle.to_uppercase())),
-            price: Set(per_day),
-            currency: Set("EUR".into()),
-            inventory: Set(units),
-            deposit: Set(deposit),
-            position: Set(0),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
     }
     txn.commit().await?;
     Ok(shop.id)

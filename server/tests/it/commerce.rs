@@ -140,6 +140,16 @@ async fn variant(app: &PaymentsApp, handle: &str, title: &str) -> product_varian
         .expect("variant")
 }
 
+/// The sample shop's row.
+async fn demo_shop(app: &PaymentsApp) -> entity::shop::Model {
+    entity::shop::Entity::find()
+        .filter(entity::shop::Column::Handle.eq("demo"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn set_inventory(app: &PaymentsApp, variant_id: i64, inventory: i32) {
     product_variant::ActiveModel {
         id: Set(variant_id),
@@ -489,12 +499,7 @@ async fn carts_never_mix_between_shops() {
 #[tokio::test]
 async fn a_cart_holds_a_bounded_number_of_lines() {
     let app = PaymentsApp::spawn().await;
-    let shop = entity::shop::Entity::find()
-        .filter(entity::shop::Column::Handle.eq("demo"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let shop = demo_shop(&app).await;
     let mug = variant(&app, "ceramic-mug", "Sand").await;
     let mut ids = Vec::new();
     for i in 0..=app::commerce::MAX_CART_LINES {
@@ -885,12 +890,7 @@ async fn a_rental_is_booked_paid_and_returned_with_its_deposit_refunded() {
         404,
         "another shop's order does not exist for them"
     );
-    let demo_shop = entity::shop::Entity::find()
-        .filter(entity::shop::Column::Handle.eq("demo"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let demo_shop = demo_shop(&app).await;
     server::auth::upsert_user_with_role(
         &app.db,
         "viewer@demo.example",
@@ -1111,12 +1111,7 @@ async fn idle_carts_and_unpaid_orders_are_swept() {
 async fn the_order_list_is_bounded_and_says_when_it_is_cut_short() {
     use entity::shop_order;
     let app = PaymentsApp::spawn().await;
-    let shop = entity::shop::Entity::find()
-        .filter(entity::shop::Column::Handle.eq("demo"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let shop = demo_shop(&app).await;
     let now = chrono::Utc::now();
     let orders: Vec<shop_order::ActiveModel> = (0..=server::commerce::orders::MAX_LISTED)
         .map(|i| shop_order::ActiveModel {
