@@ -26,6 +26,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use tokio::sync::SemaphorePermit;
 
 /// The largest cart or checkout request body read.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -173,18 +174,20 @@ async fn existing_cart(
 }
 
 /// Answers a cart change: JSON gets the cart (or the error); a form goes back to the cart
-/// page, which shows what happened once.
+/// page, which shows what happened once. The write turn is given back before the cart is
+/// read for the answer.
 async fn answer_change(
     state: &AppState,
     shop: &shop::Model,
     cart: &entity::cart::Model,
-    outcome: Result<String, CommerceError>,
+    (outcome, turn): (Result<String, CommerceError>, SemaphorePermit<'_>),
     json: bool,
     cookie: Option<HeaderValue>,
 ) -> Result<Response, AppError> {
     if json {
         let _message = outcome?;
         cart::set_flash(&state.db, cart.id, None).await?;
+        drop(turn);
         let view = cart::view(&state.db, shop, Some(cart), false).await?;
         return Ok(json_answer(StatusCode::OK, &view, cookie));
     }
@@ -226,10 +229,10 @@ async fn add(
 ) -> Result<Response, AppError> {
     let tenant = tenant(&state, &headers).await?;
     let json = input.json || wants_json(&headers);
-    let _turn = state.commerce_writes.enter().await?;
+    let turn = state.commerce_writes.enter().await?;
     let (cart, cookie) = cart_for_change(&state, &headers, &tenant.shop).await?;
     let outcome = cart::add(&state.db, tenant.shop.id, &cart, &input.value).await;
-    answer_change(&state, &tenant.shop, &cart, outcome, json, cookie).await
+    answer_change(&state, &tenant.shop, &cart, (outcome, turn), json, cookie).await
 }
 
 /// The quantity form of a cart line.
@@ -293,12 +296,12 @@ async fn change_line(
     let Some(cart) = existing_cart(state, headers, &tenant.shop).await? else {
         return Err(AppError::Missing("that line is not in your cart".into()));
     };
-    let _turn = state.commerce_writes.enter().await?;
+    let turn = state.commerce_writes.enter().await?;
     let outcome = match quantity {
         Some(q) => cart::update(&state.db, tenant.shop.id, &cart, line_id, q).await,
         None => cart::remove(&state.db, tenant.shop.id, &cart, line_id).await,
     };
-    answer_change(state, &tenant.shop, &cart, outcome, json, None).await
+    answer_change(state, &tenant.shop, &cart, (outcome, turn), json, None).await
 }
 
 /// `POST /api/checkout-session`: places the order and sends the customer to pay (`303` to
