@@ -96,7 +96,7 @@ async fn catalogue_and_content_pages() {
     let doc = Html::parse_document(&body);
     assert_eq!(
         select(&doc, "[data-block-id=shop-grid] a[data-product-handle]").len(),
-        12
+        13
     );
 
     let (status, body) = app.get("demo.localhost", "/products/copper-kettle").await;
