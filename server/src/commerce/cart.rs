@@ -570,17 +570,15 @@ async fn variant_of_shop<C: ConnectionTrait>(
     variant_id: i64,
 ) -> Result<(product_variant::Model, product::Model), CommerceError> {
     let not_found = || CommerceError::NotFound("this shop has no such product".into());
-    let variant = product_variant::Entity::find_by_id(variant_id)
+    // One query: the variant with its product, both of this shop.
+    let (variant, product) = product_variant::Entity::find_by_id(variant_id)
         .filter(product_variant::Column::ShopId.eq(shop_id))
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    let product = product::Entity::find_by_id(variant.product_id)
+        .find_also_related(product::Entity)
         .filter(product::Column::ShopId.eq(shop_id))
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    Ok((variant, product))
+    Ok((variant, product.ok_or_else(not_found)?))
 }
 
 fn unavailable(title: &str, kind: ProductKind, available: i64) -> CommerceError {

@@ -23,6 +23,7 @@ pub const PAYMENT_WINDOW_MINUTES: i64 = 31;
 /// A placed order and where its customer pays.
 pub struct Placed {
     pub order: shop_order::Model,
+    pub lines: Vec<order_line::Model>,
     pub payment_url: String,
 }
 
@@ -45,26 +46,16 @@ pub async fn place(
     let now = Utc::now();
     let expires_at = now + Duration::minutes(PAYMENT_WINDOW_MINUTES);
 
-    let variant_ids: Vec<i64> = cart::lines(&state.db, cart.id)
-        .await?
-        .iter()
-        .map(|l| l.variant_id)
-        .collect();
-    if variant_ids.is_empty() {
-        return Err(CommerceError::Invalid("your cart is empty".into()));
-    }
     // One turn covers the transaction (not the provider call below).
     let turn = state.commerce_writes.enter().await?;
     let txn = state.db.begin().await?;
     // The write lock comes first, before the transaction reads anything: SQLite then waits
     // for another checkout's commit (a read snapshot taken earlier could not be upgraded),
     // and the checks below see every hold committed before ours.
-    stock::lock_variants(&txn, &variant_ids).await?;
+    stock::lock_cart_variants(&txn, cart.id).await?;
     let lines = cart::lines(&txn, cart.id).await?;
-    if lines.is_empty() || lines.iter().any(|l| !variant_ids.contains(&l.variant_id)) {
-        return Err(CommerceError::Conflict(
-            "your cart changed while checking out; please try again".into(),
-        ));
+    if lines.is_empty() {
+        return Err(CommerceError::Invalid("your cart is empty".into()));
     }
     // A customer who comes back from the payment page and checks out again releases what
     // their earlier, unpaid attempt held.
@@ -114,8 +105,9 @@ pub async fn place(
     }
     .insert(&txn)
     .await?;
+    let mut order_lines = Vec::with_capacity(priced.len());
     for l in &priced {
-        order_line::ActiveModel {
+        let line = order_line::ActiveModel {
             order_id: Set(order.id),
             shop_id: Set(shop.id),
             variant_id: Set(l.variant.id),
@@ -134,6 +126,7 @@ pub async fn place(
         }
         .insert(&txn)
         .await?;
+        order_lines.push(line);
     }
     txn.commit().await?;
     drop(turn);
@@ -170,6 +163,7 @@ pub async fn place(
     .await?;
     Ok(Placed {
         order,
+        lines: order_lines,
         payment_url: session.url,
     })
 }

@@ -186,7 +186,10 @@ async fn answer_change(
 ) -> Result<Response, AppError> {
     if json {
         let _message = outcome?;
-        cart::set_flash(&state.db, cart.id, None).await?;
+        // A headless client reads answers, not flashes: clear one a form change left.
+        if cart.flash.is_some() {
+            cart::set_flash(&state.db, cart.id, None).await?;
+        }
         drop(turn);
         let view = cart::view(&state.db, shop, Some(cart), false).await?;
         return Ok(json_answer(StatusCode::OK, &view, cookie));
@@ -319,7 +322,7 @@ async fn checkout_session(
     let origin = shop_origin(&state, &headers, &tenant);
     match checkout::place(&state, &tenant.shop, &cart, &input.value.email, &origin).await {
         Ok(placed) if json => {
-            let order = orders::load(&state.db, placed.order).await?;
+            let order = orders::view(&placed.order, &placed.lines);
             let body = CheckoutResponse {
                 order_url: format!("{origin}/orders/{}", order.token),
                 payment_url: placed.payment_url,

@@ -126,16 +126,25 @@ pub async fn available<C: ConnectionTrait>(
     .max(0))
 }
 
-/// Takes the write lock on the variants (a no-op update: SQLite's database write lock, a
-/// row lock in PostgreSQL), so that two checkouts of the same stock run one after the other
-/// and the second sees the first's hold.
-pub async fn lock_variants<C: ConnectionTrait>(db: &C, variant_ids: &[i64]) -> Result<(), DbErr> {
+/// Takes the write lock on the variants in a cart (a no-op update: SQLite's database write
+/// lock, row locks in PostgreSQL), so that two checkouts of the same stock run one after
+/// the other and the second sees the first's hold. One statement, before anything is read.
+pub async fn lock_cart_variants<C: ConnectionTrait>(db: &C, cart_id: i64) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Query;
     product_variant::Entity::update_many()
         .col_expr(
             product_variant::Column::Inventory,
             Expr::col(product_variant::Column::Inventory),
         )
-        .filter(product_variant::Column::Id.is_in(variant_ids.iter().copied()))
+        .filter(
+            product_variant::Column::Id.in_subquery(
+                Query::select()
+                    .column(entity::cart_line::Column::VariantId)
+                    .from(entity::cart_line::Entity)
+                    .and_where(entity::cart_line::Column::CartId.eq(cart_id))
+                    .to_owned(),
+            ),
+        )
         .exec(db)
         .await?;
     Ok(())
