@@ -81,12 +81,13 @@ pub fn spawn_sweeper(db: sea_orm::DatabaseConnection) {
     });
 }
 
-/// Lets commerce's database writes in one or a few at a time. SQLite takes one writer at a
-/// time anyway; without the gate, 32 customers checking out at once each hold a pool
-/// connection and retry the database lock with growing sleeps (a busy loop that burns the
-/// CPU the storefront's readers need and stretches every wait). In the gate they queue in
-/// order instead, each waiting at most [`WriteGate::MAX_WAIT`]. Provider calls happen outside
-/// it.
+/// Lets cart changes and checkouts do their database work one (SQLite) or a few at a time.
+/// SQLite takes one writer at a time anyway; without the gate, 32 customers checking out at
+/// once each hold a pool connection and retry the database lock with growing sleeps, and
+/// their work crowds out the storefront's readers on a small machine. In the gate they
+/// queue in order instead, each waiting at most [`WriteGate::MAX_WAIT`] (then `503`): a rush
+/// of checkouts gets its turns, the shop pages keep theirs. Payment provider calls happen
+/// outside it (they wait on the network, not the CPU).
 pub struct WriteGate {
     permits: tokio::sync::Semaphore,
     wait: std::time::Duration,

@@ -174,8 +174,8 @@ async fn existing_cart(
 }
 
 /// Answers a cart change: JSON gets the cart (or the error); a form goes back to the cart
-/// page, which shows what happened once. The write turn is given back before the cart is
-/// read for the answer.
+/// page, which shows what happened once. The turn is held until the answer is ready, so
+/// at most the gate's permits of cart requests use the CPU at once.
 async fn answer_change(
     state: &AppState,
     shop: &shop::Model,
@@ -190,8 +190,8 @@ async fn answer_change(
         if cart.flash.is_some() {
             cart::set_flash(&state.db, cart.id, None).await?;
         }
-        drop(turn);
         let view = cart::view(&state.db, shop, Some(cart), false).await?;
+        drop(turn);
         return Ok(json_answer(StatusCode::OK, &view, cookie));
     }
     let flash = match outcome {
