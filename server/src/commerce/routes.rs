@@ -101,6 +101,13 @@ where
     }
 }
 
+impl<T> Input<T> {
+    /// Whether to answer with JSON: the body was JSON, or the client asked for it.
+    fn answers_json(&self, headers: &HeaderMap) -> bool {
+        self.json || wants_json(headers)
+    }
+}
+
 /// Whether the client asked for JSON answers.
 fn wants_json(headers: &HeaderMap) -> bool {
     headers
@@ -121,20 +128,12 @@ async fn tenant(state: &AppState, headers: &HeaderMap) -> Result<Arc<Tenant>, Ap
     Ok(tenant)
 }
 
-/// `303 See Other` to `location`, never cached, setting the cart cookie when it is new.
+/// `303 See Other` to `location` (never cached), setting the cart cookie when it is new.
 fn see_other(location: &str, new_cookie: Option<HeaderValue>) -> Response {
-    let mut res = StatusCode::SEE_OTHER.into_response();
-    let headers = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(location) {
-        headers.insert(header::LOCATION, v);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(c) = new_cookie {
-        headers.insert(header::SET_COOKIE, c);
-    }
-    res
+    with_cookie(crate::auth::see_other(location), new_cookie)
 }
 
+/// A JSON answer, never cached, setting the cart cookie when it is new.
 fn json_answer<T: serde::Serialize>(
     status: StatusCode,
     body: &T,
@@ -143,6 +142,10 @@ fn json_answer<T: serde::Serialize>(
     let mut res = (status, Json(body)).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    with_cookie(res, new_cookie)
+}
+
+fn with_cookie(mut res: Response, new_cookie: Option<HeaderValue>) -> Response {
     if let Some(c) = new_cookie {
         res.headers_mut().insert(header::SET_COOKIE, c);
     }
@@ -231,7 +234,7 @@ async fn add(
     input: Input<CartAdd>,
 ) -> Result<Response, AppError> {
     let tenant = tenant(&state, &headers).await?;
-    let json = input.json || wants_json(&headers);
+    let json = input.answers_json(&headers);
     let turn = state.commerce_writes.enter().await?;
     let (cart, cookie) = cart_for_change(&state, &headers, &tenant.shop).await?;
     let outcome = cart::add(&state.db, tenant.shop.id, &cart, &input.value).await;
@@ -315,7 +318,7 @@ async fn checkout_session(
     input: Input<CheckoutRequest>,
 ) -> Result<Response, AppError> {
     let tenant = tenant(&state, &headers).await?;
-    let json = input.json || wants_json(&headers);
+    let json = input.answers_json(&headers);
     let Some(cart) = existing_cart(&state, &headers, &tenant.shop).await? else {
         return Err(CommerceError::Invalid("your cart is empty".into()).into());
     };
@@ -385,7 +388,7 @@ async fn record_return(
     headers: HeaderMap,
     input: Input<ReturnRequest>,
 ) -> Result<Response, AppError> {
-    let json = input.json || wants_json(&headers);
+    let json = input.answers_json(&headers);
     let order = order_for(&state, &user, input.value.order_id, Role::Editor).await?;
     let view = orders::record_return(&state, order).await?;
     if json {

@@ -242,7 +242,7 @@ fn content_hash(page: &page::Model, blocks: &[Block]) -> String {
         "blocks": blocks,
     });
     h.update(doc.to_string().as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h.finalize())
 }
 
 fn is_conflict(e: &DbErr) -> bool {

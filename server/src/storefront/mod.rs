@@ -495,8 +495,8 @@ pub const STOREFRONT_CACHE_CONTROL: &str = "public, max-age=60, stale-while-reva
 pub fn etag_of(body: &[u8]) -> HeaderValue {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header value")
+    HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
+        .expect("hex is a valid header value")
 }
 
 /// Whether the request's `If-None-Match` names `etag` (or `*`).
@@ -555,6 +555,15 @@ fn page_response(
 
 /// A page for this visitor only (their cart): never stored by any cache.
 pub(crate) fn private_html(status: StatusCode, body: Bytes) -> Response {
+    html_with(status, body, "private, no-store")
+}
+
+/// Error pages (404, 500): never cached.
+fn html(status: StatusCode, body: Bytes) -> Response {
+    html_with(status, body, "no-store")
+}
+
+fn html_with(status: StatusCode, body: Bytes, cache_control: &'static str) -> Response {
     (
         status,
         [
@@ -564,24 +573,8 @@ pub(crate) fn private_html(status: StatusCode, body: Bytes) -> Response {
             ),
             (
                 header::CACHE_CONTROL,
-                HeaderValue::from_static("private, no-store"),
+                HeaderValue::from_static(cache_control),
             ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// Error pages (404, 500): never cached.
-fn html(status: StatusCode, body: Bytes) -> Response {
-    (
-        status,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         body,
     )
