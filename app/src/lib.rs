@@ -8,8 +8,10 @@ pub mod admin;
 pub mod blocks;
 pub mod commerce;
 pub mod draft;
+pub mod lifecycle;
 pub mod money;
 pub mod safe_url;
+pub mod shop_config;
 pub mod storefront;
 pub mod theme;
 

@@ -3,8 +3,11 @@
 
 pub mod cart;
 pub mod cart_line;
+pub mod config_draft;
 pub mod draft_snapshot;
 pub mod draft_update;
+pub mod job;
+pub mod job_event;
 pub mod membership;
 pub mod order_line;
 pub mod page;
@@ -15,8 +18,10 @@ pub mod product;
 pub mod product_variant;
 pub mod published_block;
 pub mod published_page;
+pub mod release;
 pub mod session;
 pub mod shop;
 pub mod shop_domain;
+pub mod shop_environment;
 pub mod shop_order;
 pub mod user;

@@ -20,6 +20,11 @@ pub struct Model {
     /// Short line shown under the shop name in the header and in the footer.
     pub tagline: String,
     pub created_at: DateTimeUtc,
+    /// `active`, or `needs_repair` while a lifecycle job that failed part-way awaits a Retry.
+    pub status: String,
+    /// The `app::shop_config::ShopConfig` the shop was created (or last reconciled) from, as
+    /// JSON; `None` for shops from before the configurator (the sample seed's).
+    pub config: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,11 @@ pub struct Model {
     /// Custom domains answer only once verified; default subdomains are created verified.
     pub verified: bool,
     pub created_at: DateTimeUtc,
+    /// `dev`, `stage` or `prod`; `None` (hosts from before environments) behaves as `dev`:
+    /// it shows the latest published pages.
+    pub environment: Option<String>,
+    /// A release's own preview host: serves exactly that release, live or not.
+    pub release_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,8 @@ pub struct Model {
     #[serde(skip_serializing)]
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// A platform operator: sees every shop's health and may act on any shop's lifecycle.
+    pub is_operator: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

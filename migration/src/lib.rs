@@ -7,6 +7,7 @@ mod m20261123_000003_preview_links;
 mod m20261123_000004_scheduled_publishing;
 mod m20261124_000005_session_user;
 mod m20261125_000006_commerce;
+mod m20261126_000007_lifecycle;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_scheduled_publishing::Migration),
             Box::new(m20261124_000005_session_user::Migration),
             Box::new(m20261125_000006_commerce::Migration),
+            Box::new(m20261126_000007_lifecycle::Migration),
         ]
     }
 }

@@ -35,6 +35,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Create shops from a configuration, export them, launch and roll them back.
+    Shop {
+        #[command(subcommand)]
+        command: ShopCommand,
+    },
     /// Load data into the database.
     Seed {
         /// The sample shop "Harbor & Pine" with pages and products (skipped if present).
@@ -76,17 +81,66 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ShopCommand {
+    /// Create a shop from a configuration file (what the configurator writes), or bring the
+    /// existing shop of its handle in line with it. The same file twice changes nothing.
+    Create {
+        /// A JSON configuration (`vitrine shop export` writes one).
+        #[arg(long)]
+        config: std::path::PathBuf,
+        /// Change a shop that is live in production (refused without it).
+        #[arg(long)]
+        update: bool,
+    },
+    /// Print a shop's configuration as JSON.
+    Export {
+        /// The shop's handle.
+        handle: String,
+    },
+    /// Launch a shop to stage or prod: snapshot a release, smoke-test it against the running
+    /// server, and make it live only if the suite passes.
+    Launch {
+        handle: String,
+        #[arg(long = "to", value_parser = parse_launch_env)]
+        env: app::shop_config::Environment,
+        /// Where the server listens (default: http://VITRINE_ADDR).
+        #[arg(long)]
+        base: Option<String>,
+    },
+    /// Make an earlier release of an environment live again (smoke-tested first).
+    Rollback {
+        handle: String,
+        #[arg(long = "in", value_parser = parse_launch_env)]
+        env: app::shop_config::Environment,
+        /// The release number to go back to.
+        #[arg(long)]
+        release: i64,
+        #[arg(long)]
+        base: Option<String>,
+    },
+}
+
+fn parse_launch_env(s: &str) -> Result<app::shop_config::Environment, String> {
+    app::shop_config::Environment::parse(s)
+        .filter(|e| app::shop_config::Environment::LAUNCHABLE.contains(e))
+        .ok_or_else(|| format!("`{s}` is not stage or prod"))
+}
+
+#[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a user (or reset the password of an existing one) with a role in a shop.
+    /// Create a user (or reset the password of an existing one), with a role in a shop.
     Create {
         #[arg(long)]
         email: String,
         /// At least 8 characters.
         #[arg(long)]
         password: String,
-        /// The shop's handle.
+        /// The shop's handle (none: an account that can create its own shops).
         #[arg(long)]
-        shop: String,
+        shop: Option<String>,
+        /// Make the user a platform operator (sees and acts on every shop).
+        #[arg(long)]
+        operator: bool,
         /// owner, editor or viewer.
         #[arg(long, default_value = "editor")]
         role: String,
@@ -168,6 +222,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     email,
                     password,
                     shop,
+                    operator,
                     role,
                     name,
                 },
@@ -175,21 +230,34 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let db = db::connect_and_migrate(&config.database_url).await?;
             let role =
                 crate::auth::Role::parse(&role).ok_or("role must be owner, editor or viewer")?;
-            let shop = entity::shop::Entity::find()
-                .filter(entity::shop::Column::Handle.eq(shop.as_str()))
-                .one(&db)
-                .await?
-                .ok_or_else(|| format!("no shop with handle `{shop}`"))?;
-            let user =
-                crate::auth::upsert_user_with_role(&db, &email, &password, &name, shop.id, role)
-                    .await?;
-            println!(
-                "user {} is {} of {}",
-                user.email,
-                role.as_str(),
-                shop.handle
-            );
+            let shop = match shop {
+                Some(handle) => Some(
+                    entity::shop::Entity::find()
+                        .filter(entity::shop::Column::Handle.eq(handle.as_str()))
+                        .one(&db)
+                        .await?
+                        .ok_or_else(|| format!("no shop with handle `{handle}`"))?,
+                ),
+                None => None,
+            };
+            let user = crate::auth::upsert_user(&db, &email, &password, &name).await?;
+            if let Some(shop) = &shop {
+                crate::auth::set_role(&db, user.id, shop.id, role).await?;
+                println!(
+                    "user {} is {} of {}",
+                    user.email,
+                    role.as_str(),
+                    shop.handle
+                );
+            } else {
+                println!("user {} can log in and create shops", user.email);
+            }
+            if operator {
+                crate::auth::set_operator(&db, user.id, true).await?;
+                println!("user {} is a platform operator", user.email);
+            }
         }
+        Command::Shop { command } => shop_command(config, command).await?,
         Command::Smoke {
             shop,
             base,
@@ -198,7 +266,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let operator = email
                 .zip(password)
-                .map(|(email, password)| crate::smoke::Operator { email, password });
+                .map(|(email, password)| crate::smoke::Operator::Login { email, password });
             let target = crate::smoke::target_for_shop(&config, &shop, base, operator).await?;
             println!(
                 "smoke suite of `{shop}` at {} (Host: {})",
@@ -217,6 +285,115 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => stub_payments(&config, addr, webhook_url, public_url).await?,
         Command::Serve => serve(config).await?,
     }
+    Ok(())
+}
+
+/// `vitrine shop …`: the lifecycle service, run in this process (jobs run here, or wait for
+/// a server that picked them up first).
+async fn shop_command(
+    config: Config,
+    command: ShopCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::lifecycle::{create, jobs, launch};
+    let db = db::connect_and_migrate(&config.database_url).await?;
+    let default_base = crate::smoke::loopback_base(config.addr);
+    let state = AppState::new(db, config);
+    let find_shop = |handle: String| {
+        let db = state.db.clone();
+        async move {
+            entity::shop::Entity::find()
+                .filter(entity::shop::Column::Handle.eq(handle.as_str()))
+                .one(&db)
+                .await?
+                .ok_or_else(|| -> Box<dyn std::error::Error> {
+                    format!("no shop with handle `{handle}`").into()
+                })
+        }
+    };
+    let (job, base) = match command {
+        ShopCommand::Export { handle } => {
+            let shop = find_shop(handle).await?;
+            let config = crate::lifecycle::config::of_shop(&state.db, &shop).await?;
+            println!("{}", config.to_pretty_json());
+            return Ok(());
+        }
+        ShopCommand::Create { config, update } => {
+            let text = std::fs::read_to_string(&config)
+                .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+            let shop_config = app::shop_config::ShopConfig::from_json(&text)
+                .map_err(|e| format!("{}: {e}", config.display()))?;
+            match create::create_from_config(&state, shop_config, None, update).await {
+                Ok(create::Created::Unchanged(shop)) => {
+                    println!(
+                        "`{}` already matches {}: nothing to do",
+                        shop.handle,
+                        config.display()
+                    );
+                    return Ok(());
+                }
+                Ok(create::Created::Queued(job)) => (job, default_base),
+                Err(crate::lifecycle::LifecycleError::NotReady(message, issues)) => {
+                    for issue in &issues {
+                        eprintln!(
+                            "  {} ({}): {}",
+                            issue.field,
+                            issue.step.title(),
+                            issue.message
+                        );
+                    }
+                    return Err(message.into());
+                }
+                Err(e) => return Err(e.to_string().into()),
+            }
+        }
+        ShopCommand::Launch { handle, env, base } => {
+            let shop = find_shop(handle).await?;
+            match launch::launch(&state, &shop, env, None).await {
+                Ok(job) => (job, base.unwrap_or(default_base)),
+                Err(crate::lifecycle::LifecycleError::NotReady(message, issues)) => {
+                    for issue in &issues {
+                        eprintln!(
+                            "  {} ({}): {}",
+                            issue.field,
+                            issue.step.title(),
+                            issue.message
+                        );
+                    }
+                    return Err(message.into());
+                }
+                Err(e) => return Err(e.to_string().into()),
+            }
+        }
+        ShopCommand::Rollback {
+            handle,
+            env,
+            release,
+            base,
+        } => {
+            let shop = find_shop(handle).await?;
+            let job = launch::rollback(&state, &shop, env, release, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            (job, base.unwrap_or(default_base))
+        }
+    };
+    println!("job {} ({}) started", job.id, job.kind);
+    let done = jobs::run_now(&state, &base, job.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    for event in jobs::view(&state.db, &done).await?.events {
+        println!("  {:<9} {}", event.step, event.message);
+    }
+    if done.state != app::lifecycle::JobState::Succeeded.as_str() {
+        return Err(format!(
+            "job {} failed at {}: {}",
+            done.id,
+            done.failed_step.unwrap_or_default(),
+            done.error.unwrap_or_default()
+        )
+        .into());
+    }
+    println!("job {} succeeded", done.id);
     Ok(())
 }
 
@@ -341,6 +518,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .spawn_sweeper(crate::auth::session_store::SWEEP_PERIOD);
     crate::publish::schedule::spawn(state.clone(), std::time::Duration::from_secs(5));
     crate::commerce::spawn_sweeper(state.db.clone());
+    crate::lifecycle::jobs::spawn_worker(state.clone(), crate::smoke::loopback_base(bound));
     let hub = state.hub.clone();
     // Without TCP_NODELAY a response written in two parts (headers, then a streamed file)
     // waits ~40 ms for the client's delayed ACK.

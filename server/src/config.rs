@@ -1,15 +1,15 @@
 //! Configuration from the environment (a `.env` file is read first if present) and flags.
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// Where Vitrine runs; decides cookie security and log format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Environment {
-    Dev,
-    Stage,
-    Prod,
+/// Where Vitrine runs; decides cookie security and log format. The same three environments
+/// a shop is launched to.
+pub use app::shop_config::Environment;
+
+fn parse_environment(s: &str) -> Result<Environment, String> {
+    Environment::parse(s).ok_or_else(|| format!("`{s}` is not one of dev, stage, prod"))
 }
 
 /// Settings shared by every subcommand.
@@ -41,7 +41,7 @@ pub struct Config {
     #[arg(
         long,
         env = "VITRINE_ENV",
-        value_enum,
+        value_parser = parse_environment,
         default_value = "dev",
         global = true
     )]
@@ -122,6 +122,35 @@ pub struct Config {
         global = true
     )]
     pub stripe_api_base: String,
+
+    /// Health badges: a shop whose last passed smoke run is older than this many hours
+    /// "needs attention".
+    #[arg(
+        long,
+        env = "VITRINE_HEALTH_SMOKE_STALE_HOURS",
+        default_value_t = 24,
+        global = true
+    )]
+    pub health_smoke_stale_hours: u32,
+
+    /// Health badges: server errors are counted over this many minutes.
+    #[arg(
+        long,
+        env = "VITRINE_HEALTH_ERROR_WINDOW_MINUTES",
+        default_value_t = 15,
+        global = true
+    )]
+    pub health_error_window_minutes: u32,
+
+    /// Health badges: this many server errors in the window make a shop "broken" (one or
+    /// more: "needs attention").
+    #[arg(
+        long,
+        env = "VITRINE_HEALTH_BROKEN_ERRORS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub health_broken_errors: u32,
 }
 
 /// The real payment provider's API origin.
@@ -182,6 +211,9 @@ impl Config {
             stripe_secret_key: None,
             stripe_webhook_secret: None,
             stripe_api_base: STRIPE_API_BASE.to_string(),
+            health_smoke_stale_hours: 24,
+            health_error_window_minutes: 15,
+            health_broken_errors: 5,
         }
     }
 

@@ -53,6 +53,13 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     Ok(db)
 }
 
+/// Whether `e` is SQLite refusing a writer that lost the race for the lock (busy, locked, or
+/// a read snapshot gone stale before its first write): the work may simply be tried again.
+pub fn is_busy(e: &DbErr) -> bool {
+    let msg = e.to_string();
+    msg.contains("database is locked") || msg.contains("SQLITE_BUSY") || msg.contains("(code: 5)")
+}
+
 fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")

@@ -29,6 +29,9 @@ pub enum AppError {
     Conflict(String),
     #[error("the page has validation errors")]
     Invalid(Vec<app::blocks::ValidationError>),
+    /// A shop configuration that is not ready for what was asked (the body lists `issues`).
+    #[error("{0}")]
+    NotReady(String, Vec<app::shop_config::Issue>),
     /// `503` with a message for the client (what is unavailable, what to do): expected, so
     /// shown as it is rather than hidden behind the generic message.
     #[error("{0}")]
@@ -56,7 +59,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::NotReady(..) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Body(status, _) => *status,
@@ -73,6 +76,7 @@ impl AppError {
             AppError::TooManyRequests(_) => "rate_limited",
             AppError::Conflict(_) => "conflict",
             AppError::Invalid(_) => "invalid",
+            AppError::NotReady(..) => "not_ready",
             AppError::Unavailable(_) => "unavailable",
             AppError::Busy => "busy",
             AppError::BadRequest(_) => "bad_request",
@@ -102,6 +106,9 @@ impl IntoResponse for AppError {
         let mut body = json!({ "error": { "code": self.code(), "message": message, "request_id": request_id } });
         if let AppError::Invalid(errors) = &self {
             body["errors"] = json!(errors);
+        }
+        if let AppError::NotReady(_, issues) = &self {
+            body["issues"] = json!(issues);
         }
         let retry_after = match self {
             AppError::TooManyRequests(seconds) => Some(HeaderValue::from(seconds)),

@@ -14,6 +14,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod lifecycle;
+pub mod observability;
 pub mod payments;
 pub mod preview;
 pub mod publish;

@@ -31,6 +31,10 @@ pub struct AppState {
     pub payments: Arc<Payments>,
     /// Commerce's writes take turns here (see [`crate::commerce::WriteGate`]).
     pub commerce_writes: Arc<crate::commerce::WriteGate>,
+    /// Wakes the lifecycle job worker (see [`crate::lifecycle::jobs`]).
+    pub jobs: Arc<crate::lifecycle::jobs::Jobs>,
+    /// Recent server errors per shop (health badges).
+    pub errors: Arc<crate::observability::ErrorLog>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -73,6 +77,8 @@ impl AppState {
                 None => Keyring::ephemeral(),
             }),
             payments: Arc::new(Payments::from_config(&config)),
+            jobs: Arc::default(),
+            errors: Arc::default(),
             commerce_writes: Arc::new(crate::commerce::WriteGate::for_backend(
                 db.get_database_backend(),
             )),

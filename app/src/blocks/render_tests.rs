@@ -612,6 +612,7 @@ fn shop() -> ShopView {
         locale: "en".into(),
         theme: Default::default(),
         nav: vec![],
+        footer: vec![],
     }
 }
 

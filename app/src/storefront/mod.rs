@@ -35,6 +35,8 @@ pub struct ShopView {
     pub locale: String,
     pub theme: ThemeTokens,
     pub nav: Vec<NavLink>,
+    /// Links the shop configured for its footer (none: the footer shows no links).
+    pub footer: Vec<NavLink>,
 }
 
 /// Head metadata of one page.
@@ -260,6 +262,19 @@ pub(crate) fn Footer(shop: ShopView) -> impl IntoView {
                     <p class="font-heading text-xl font-semibold text-white">{shop.name}</p>
                     <p class="text-sm">{shop.tagline}</p>
                 </div>
+                <nav aria-label="Footer" class="flex flex-wrap gap-x-5 gap-y-1 text-sm">
+                    {shop
+                        .footer
+                        .into_iter()
+                        .map(|l| {
+                            view! {
+                                <a class="hover:text-white hover:underline" href=l.href>
+                                    {l.label}
+                                </a>
+                            }
+                        })
+                        .collect_view()}
+                </nav>
                 <p class="text-xs text-white/60">"Powered by Vitrine"</p>
             </div>
         </footer>

@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
             get(pages::show).patch(pages::update).delete(pages::delete),
         )
         .merge(crate::commerce::routes::api_routes())
+        .merge(crate::lifecycle::routes::routes())
         .layer(axum::middleware::from_fn(auth::check_origin))
 }
 

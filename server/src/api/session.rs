@@ -148,7 +148,9 @@ async fn profile(state: &AppState, user: &user::Model) -> Result<Value, AppError
             s.map(|s| json!({"id": s.id, "handle": s.handle, "name": s.name, "role": m.role}))
         })
         .collect();
-    Ok(json!({"user": {"id": user.id, "email": user.email, "name": user.name}, "shops": shops}))
+    Ok(
+        json!({"user": {"id": user.id, "email": user.email, "name": user.name, "operator": user.is_operator}, "shops": shops}),
+    )
 }
 
 #[cfg(test)]

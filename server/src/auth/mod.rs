@@ -182,6 +182,18 @@ pub async fn upsert_user_with_role(
     shop_id: i64,
     role: Role,
 ) -> Result<user::Model, AppError> {
+    let user = upsert_user(db, email, password, name).await?;
+    set_role(db, user.id, shop_id, role).await?;
+    Ok(user)
+}
+
+/// Creates a user, or sets a new password for an existing one (ending all their sessions).
+pub async fn upsert_user(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    name: &str,
+) -> Result<user::Model, AppError> {
     let email = normalize_email(email)
         .ok_or_else(|| AppError::BadRequest("not an email address".into()))?;
     if password.chars().count() < 8 {
@@ -225,12 +237,23 @@ pub async fn upsert_user_with_role(
             .await?
         }
     };
+    Ok(user)
+}
+
+/// Gives a user a role in a shop (a member's role changes).
+pub async fn set_role(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+    shop_id: i64,
+    role: Role,
+) -> Result<(), DbErr> {
     match membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user.id))
+        .filter(membership::Column::UserId.eq(user_id))
         .filter(membership::Column::ShopId.eq(shop_id))
         .one(db)
         .await?
     {
+        Some(m) if m.role == role.as_str() => {}
         Some(m) => {
             let mut active: membership::ActiveModel = m.into();
             active.role = Set(role.as_str().to_string());
@@ -238,17 +261,34 @@ pub async fn upsert_user_with_role(
         }
         None => {
             membership::ActiveModel {
-                user_id: Set(user.id),
+                user_id: Set(user_id),
                 shop_id: Set(shop_id),
                 role: Set(role.as_str().to_string()),
-                created_at: Set(now),
+                created_at: Set(Utc::now()),
                 ..Default::default()
             }
             .insert(db)
             .await?;
         }
     }
-    Ok(user)
+    Ok(())
+}
+
+/// Makes a user a platform operator, or not.
+pub async fn set_operator(
+    db: &DatabaseConnection,
+    user_id: i64,
+    operator: bool,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::IsOperator,
+            sea_orm::sea_query::Expr::value(operator),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Lower-cased and trimmed; `None` unless it looks like `local@domain`.

@@ -22,6 +22,71 @@ pub async fn end_user_sessions(db: &DatabaseConnection, user_id: i64) -> Result<
         .rows_affected)
 }
 
+/// A short-lived session the server opens for itself to act as a shop's owner over HTTP
+/// (a launch's smoke suite records a rental's return through the API, as a person would).
+/// It lasts [`ServiceSession::LIFETIME`] at most and is deleted when the work is done.
+pub struct ServiceSession {
+    id: Id,
+}
+
+impl ServiceSession {
+    pub const LIFETIME: time::Duration = time::Duration::minutes(10);
+
+    /// A session of `preferred` when they are an owner or editor of the shop, else of one of
+    /// its owners; `None` when the shop has neither.
+    pub async fn open(
+        db: &DatabaseConnection,
+        shop_id: i64,
+        preferred: Option<i64>,
+    ) -> Result<Option<Self>, DbErr> {
+        use crate::auth::Role;
+        use entity::membership;
+        use sea_orm::QueryOrder;
+        let members = membership::Entity::find()
+            .filter(membership::Column::ShopId.eq(shop_id))
+            .filter(membership::Column::Role.is_in([Role::Owner.as_str(), Role::Editor.as_str()]))
+            .order_by_asc(membership::Column::Id)
+            .all(db)
+            .await?;
+        let user = members
+            .iter()
+            .find(|m| Some(m.user_id) == preferred)
+            .or_else(|| members.iter().find(|m| m.role == Role::Owner.as_str()))
+            .or(members.first())
+            .map(|m| m.user_id);
+        let Some(user_id) = user else {
+            return Ok(None);
+        };
+        let mut record = Record {
+            id: Id::default(),
+            data: [(
+                crate::auth::USER_ID_KEY.to_string(),
+                serde_json::json!(user_id),
+            )]
+            .into_iter()
+            .collect(),
+            expiry_date: time::OffsetDateTime::now_utc() + Self::LIFETIME,
+        };
+        DbSessionStore::new(db.clone())
+            .create(&mut record)
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        Ok(Some(Self { id: record.id }))
+    }
+
+    /// The `Cookie` header value that carries the session.
+    pub fn cookie(&self) -> String {
+        format!("{}={}", crate::http::SESSION_COOKIE, self.id)
+    }
+
+    pub async fn close(self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        session::Entity::delete_by_id(self.id.to_string())
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,

@@ -32,6 +32,9 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
+/// The admin's session cookie.
+pub const SESSION_COOKIE: &str = "vitrine_session";
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
@@ -43,7 +46,7 @@ pub fn router(state: AppState) -> Router {
 
     // Sessions only where editors work: the storefront stays cookie-free and cacheable.
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_name("vitrine_session")
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(!state.config.is_dev())

@@ -249,7 +249,5 @@ fn is_conflict(e: &DbErr) -> bool {
     if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
         return true;
     }
-    // SQLite reports a writer that lost the race for the lock as busy/locked.
-    let msg = e.to_string();
-    msg.contains("database is locked") || msg.contains("SQLITE_BUSY")
+    crate::db::is_busy(e)
 }

@@ -57,7 +57,7 @@ pub async fn sample(state: &AppState) -> Result<String, SeedError> {
             .await
             .map_err(|e| SeedError::Publish(slug.into(), format!("{e:?}")))?;
     }
-    crate::auth::upsert_user_with_role(
+    let editor = crate::auth::upsert_user_with_role(
         &state.db,
         SAMPLE_EDITOR_EMAIL,
         SAMPLE_EDITOR_PASSWORD,
@@ -67,6 +67,8 @@ pub async fn sample(state: &AppState) -> Result<String, SeedError> {
     )
     .await
     .map_err(|e| SeedError::Editor(e.to_string()))?;
+    // The demo login also shows the operator's view of every shop.
+    crate::auth::set_operator(&state.db, editor.id, true).await?;
     state.tenants.invalidate_shop(shop_id);
     Ok(format!("sample shop \"Harbor & Pine\" created\n{urls}"))
 }
@@ -136,39 +138,72 @@ async fn create_shop_and_catalogue(state: &AppState) -> Result<i64, DbErr> {
     for (position, (handle, title, featured, description, kind, variants)) in
         sales.chain(rentals).enumerate()
     {
-        let product = product::ActiveModel {
-            shop_id: Set(shop.id),
-            handle: Set(handle.into()),
-            title: Set(title.into()),
-            description: Set(description.into()),
-            images: Set(json!([format!("/images/products/{handle}.svg")])),
-            featured: Set(featured),
-            kind: Set(kind.as_str().into()),
-            position: Set(position as i32),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        for (i, (vtitle, price, inventory, deposit)) in variants.into_iter().enumerate() {
-            product_variant::ActiveModel {
-                product_id: Set(product.id),
-                shop_id: Set(shop.id),
-                title: Set(vtitle.to_string()),
-                sku: Set(format!("{}-{}", handle.to_uppercase(), i + 1)),
-                price: Set(price),
-                currency: Set("EUR".into()),
-                inventory: Set(inventory),
-                deposit: Set(deposit),
-                position: Set(i as i32),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-        }
+        let product = NewProduct {
+            handle,
+            title,
+            description,
+            featured,
+            kind,
+            image: format!("/images/products/{handle}.svg"),
+            variants,
+        };
+        insert_product(&txn, shop.id, "EUR", position as i32, &product).await?;
     }
     txn.commit().await?;
     Ok(shop.id)
+}
+
+/// A product to add to a catalogue; a variant is (title, price, inventory, deposit).
+pub(crate) struct NewProduct<'a> {
+    pub handle: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub featured: bool,
+    pub kind: ProductKind,
+    pub image: String,
+    pub variants: Vec<(&'a str, i64, i32, i64)>,
+}
+
+/// Adds `p` and its variants to the shop's catalogue (the sample seed's, and the starter
+/// catalogue of a shop created from a configuration).
+pub(crate) async fn insert_product(
+    db: &impl sea_orm::ConnectionTrait,
+    shop_id: i64,
+    currency: &str,
+    position: i32,
+    p: &NewProduct<'_>,
+) -> Result<(), DbErr> {
+    let product = product::ActiveModel {
+        shop_id: Set(shop_id),
+        handle: Set(p.handle.into()),
+        title: Set(p.title.into()),
+        description: Set(p.description.into()),
+        images: Set(json!([p.image])),
+        featured: Set(p.featured),
+        kind: Set(p.kind.as_str().into()),
+        position: Set(position),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    for (i, (title, price, inventory, deposit)) in p.variants.iter().enumerate() {
+        product_variant::ActiveModel {
+            product_id: Set(product.id),
+            shop_id: Set(shop_id),
+            title: Set(title.to_string()),
+            sku: Set(format!("{}-{}", p.handle.to_uppercase(), i + 1)),
+            price: Set(*price),
+            currency: Set(currency.into()),
+            inventory: Set(*inventory),
+            deposit: Set(*deposit),
+            position: Set(i as i32),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// A sample rental: handle, title, description, and its variant (title, price per day,

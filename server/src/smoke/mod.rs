@@ -31,10 +31,13 @@ pub struct Target {
     pub operator: Option<Operator>,
 }
 
+/// How the suite acts as the shop's operator.
 #[derive(Clone, Debug)]
-pub struct Operator {
-    pub email: String,
-    pub password: String,
+pub enum Operator {
+    /// Logs in with these (the command line).
+    Login { email: String, password: String },
+    /// Sends this `Cookie` header: a session the server opened for a launch.
+    Session { cookie: String },
 }
 
 /// How one check went.
@@ -472,17 +475,22 @@ async fn record_return(
         .build()
         .map_err(|e| e.to_string())?;
     let base = &customer.target.base;
-    let res = admin
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"email": operator.email, "password": operator.password}))
-        .send()
-        .await
-        .map_err(|e| format!("logging in: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("the operator login answered {}", res.status()));
+    let mut request = admin.post(format!("{base}/api/returns"));
+    match operator {
+        Operator::Login { email, password } => {
+            let res = admin
+                .post(format!("{base}/api/v1/session"))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .map_err(|e| format!("logging in: {e}"))?;
+            if !res.status().is_success() {
+                return Err(format!("the operator login answered {}", res.status()));
+            }
+        }
+        Operator::Session { cookie } => request = request.header(reqwest::header::COOKIE, cookie),
     }
-    let res = admin
-        .post(format!("{base}/api/returns"))
+    let res = request
         .json(&json!({"order_id": order_id}))
         .send()
         .await
@@ -523,21 +531,23 @@ pub async fn target_for_shop(
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("the shop `{handle}` has no verified domain"))?;
     let operator = operator.or_else(|| {
-        (config.is_dev() && handle == crate::seed::SAMPLE_HANDLE).then(|| Operator {
+        (config.is_dev() && handle == crate::seed::SAMPLE_HANDLE).then(|| Operator::Login {
             email: crate::seed::SAMPLE_EDITOR_EMAIL.into(),
             password: crate::seed::SAMPLE_EDITOR_PASSWORD.into(),
         })
     });
-    let base = base.unwrap_or_else(|| {
-        let mut addr = config.addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-        }
-        format!("http://{addr}")
-    });
+    let base = base.unwrap_or_else(|| loopback_base(config.addr));
     Ok(Target {
         base: base.trim_end_matches('/').to_string(),
         host,
         operator,
     })
+}
+
+/// Where this machine reaches a server listening on `addr` (`0.0.0.0` → `127.0.0.1`).
+pub fn loopback_base(mut addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{addr}")
 }

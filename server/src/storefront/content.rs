@@ -25,7 +25,10 @@ pub async fn page(
         .resolve(&state.db, &host)
         .await?
         .ok_or(AppError::NotFound)?;
-    let pages = load::live_pages(&state.db, tenant.shop.id).await?;
+    if tenant.not_launched {
+        return Err(AppError::NotFound);
+    }
+    let pages = load::pages_of(&state.db, &tenant).await?;
     let page = pages
         .iter()
         .find(|p| p.slug == slug)

@@ -60,6 +60,17 @@ pub async fn live_pages(db: &DatabaseConnection, shop_id: i64) -> Result<Vec<pag
         .await
 }
 
+/// The pages the tenant's host serves: a release's, or the shop's published pages.
+pub async fn pages_of(
+    db: &DatabaseConnection,
+    tenant: &crate::tenancy::Tenant,
+) -> Result<Vec<page::Model>, DbErr> {
+    match &tenant.release {
+        Some(release) => Ok(release.pages.clone()),
+        None => live_pages(db, tenant.shop.id).await,
+    }
+}
+
 /// The live revision of `page` with its blocks.
 pub async fn live_content(
     db: &DatabaseConnection,

@@ -212,6 +212,9 @@ async fn serve(state: &AppState, headers: &HeaderMap, route: Route) -> Response 
         Err(e) => return server_error(e),
     };
     tracing::Span::current().record("shop_id", tenant.shop.id);
+    if tenant.not_launched {
+        return not_launched(&tenant);
+    }
     let path = route.path();
     if matches!(route, Route::Cart | Route::Checkout) {
         return serve_personal(state, headers, &tenant, &path, route).await;
@@ -220,7 +223,8 @@ async fn serve(state: &AppState, headers: &HeaderMap, route: Route) -> Response 
         Ok(count) => count,
         Err(e) => return server_error(e),
     };
-    if let Some(hit) = state.render_cache.get(tenant.shop.id, &path) {
+    let cache_path = tenant.cache_path(&path);
+    if let Some(hit) = state.render_cache.get(tenant.shop.id, &cache_path) {
         return page_response(headers, hit.body, hit.etag, cart);
     }
     match render(state, &tenant, &path, route, None).await {
@@ -233,7 +237,7 @@ async fn serve(state: &AppState, headers: &HeaderMap, route: Route) -> Response 
                 body: body.clone(),
                 etag: etag.clone(),
             };
-            state.render_cache.insert(generation, &path, page);
+            state.render_cache.insert(generation, &cache_path, page);
             page_response(headers, body, etag, cart)
         }
         Ok(Rendered::NotFound(shop)) => shop_not_found(state, &tenant, *shop, &path),
@@ -303,7 +307,7 @@ async fn render(
 ) -> Result<Rendered, DbErr> {
     let db = &state.db;
     let shop_id = tenant.shop.id;
-    let pages = load::live_pages(db, shop_id).await?;
+    let pages = load::pages_of(db, tenant).await?;
     let shop = shop_view_from(tenant, &pages);
     let page_type = route.page_type();
 
@@ -416,11 +420,31 @@ pub(crate) async fn render_blocks(
 }
 
 pub(crate) async fn shop_view(state: &AppState, tenant: &Tenant) -> Result<ShopView, DbErr> {
-    let pages = load::live_pages(&state.db, tenant.shop.id).await?;
+    let pages = load::pages_of(&state.db, tenant).await?;
     Ok(shop_view_from(tenant, &pages))
 }
 
 fn shop_view_from(tenant: &Tenant, pages: &[page::Model]) -> ShopView {
+    let links = |links: &[app::shop_config::Link]| -> Vec<NavLink> {
+        links
+            .iter()
+            .map(|l| NavLink {
+                label: l.label.clone(),
+                href: l.href.clone(),
+            })
+            .collect()
+    };
+    let footer = links(&tenant.links.footer);
+    if !tenant.links.header.is_empty() {
+        return ShopView {
+            name: tenant.shop.name.clone(),
+            tagline: tenant.shop.tagline.clone(),
+            locale: tenant.shop.locale.clone(),
+            theme: ThemeTokens::from_json(&tenant.shop.theme),
+            nav: links(&tenant.links.header),
+            footer,
+        };
+    }
     let mut nav = vec![
         NavLink {
             label: "Home".into(),
@@ -446,6 +470,7 @@ fn shop_view_from(tenant: &Tenant, pages: &[page::Model]) -> ShopView {
         locale: tenant.shop.locale.clone(),
         theme: ThemeTokens::from_json(&tenant.shop.theme),
         nav,
+        footer,
     }
 }
 
@@ -479,6 +504,15 @@ fn unknown_host() -> Response {
         StatusCode::NOT_FOUND,
         Bytes::from_static(UNKNOWN_HOST_HTML.as_bytes()),
     )
+}
+
+/// A stage or prod host before the shop's first launch to that environment.
+fn not_launched(tenant: &Tenant) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\"><title>Not open yet</title></head><body><h1>This shop is not open yet</h1><p>Nothing has been launched to {} yet.</p></body></html>",
+        tenant.environment
+    );
+    html(StatusCode::NOT_FOUND, Bytes::from(body))
 }
 
 fn server_error(e: DbErr) -> Response {

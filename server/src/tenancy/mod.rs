@@ -1,9 +1,12 @@
 //! Tenancy: which shop a request is for, chosen by its Host header alone.
 
+use crate::lifecycle::config::Links;
+use crate::lifecycle::release::{Snapshot, served_by};
 use crate::sync::lock;
-use entity::{shop, shop_domain};
+use app::shop_config::Environment;
+use entity::{page, shop, shop_domain};
 use hashlink::LruCache;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -70,12 +73,40 @@ fn valid_port(port: &str) -> bool {
         && port.parse::<u16>().is_ok_and(|p| p != 0)
 }
 
-/// The shop a request belongs to.
+/// The shop a request belongs to, and what its host serves.
 #[derive(Clone, Debug)]
 pub struct Tenant {
+    /// The shop as the host shows it (a release's name, tagline and theme on a release host).
     pub shop: shop::Model,
-    /// The shop's primary host, for canonical links.
+    /// The host for canonical links: the shop's primary host, or on an environment's host
+    /// that environment's first host.
     pub primary_host: String,
+    pub environment: Environment,
+    /// The release a stage/prod or preview host serves; `None`: the latest published pages.
+    pub release: Option<Arc<ServedRelease>>,
+    /// A stage or prod host of an environment never launched: it serves nothing yet.
+    pub not_launched: bool,
+    /// The header and footer links the shop configured.
+    pub links: Links,
+}
+
+/// A release as the storefront serves it.
+#[derive(Debug)]
+pub struct ServedRelease {
+    pub id: i64,
+    /// The release's pages as rows with its revisions live.
+    pub pages: Vec<page::Model>,
+}
+
+impl Tenant {
+    /// The render cache's key for `path` on this host: a release's pages are cached apart
+    /// from the latest publish and from other releases.
+    pub fn cache_path(&self, path: &str) -> String {
+        match &self.release {
+            Some(r) => format!("{path}#release-{}", r.id),
+            None => path.to_string(),
+        }
+    }
 }
 
 /// Looks a normalised host up in the database. Unverified custom domains do not resolve.
@@ -91,8 +122,56 @@ pub async fn resolve_host(db: &DatabaseConnection, host: &str) -> Result<Option<
     let Some(shop) = shop::Entity::find_by_id(domain.shop_id).one(db).await? else {
         return Ok(None);
     };
-    let primary_host = primary_host(db, shop.id).await?.unwrap_or(domain.host);
-    Ok(Some(Tenant { shop, primary_host }))
+    let (environment, release) = served_by(db, &domain).await?;
+    let primary_host = match &domain.environment {
+        // A release or environment host links to its environment's own host.
+        Some(env) => environment_host(db, shop.id, env).await?,
+        None => primary_host(db, shop.id).await?,
+    }
+    .unwrap_or(domain.host);
+    let (shop, release, links) = match release {
+        Some(r) => {
+            let snapshot = Snapshot::parse(&r.snapshot)?;
+            let links = Links {
+                header: snapshot.settings.header_links.clone(),
+                footer: snapshot.settings.footer_links.clone(),
+            };
+            let served = ServedRelease {
+                id: r.id,
+                pages: snapshot.page_rows(shop.id),
+            };
+            (snapshot.apply_to(&shop), Some(Arc::new(served)), links)
+        }
+        None => {
+            let links = crate::lifecycle::config::links_of(&shop);
+            (shop, None, links)
+        }
+    };
+    Ok(Some(Tenant {
+        not_launched: environment != Environment::Dev && release.is_none(),
+        shop,
+        primary_host,
+        environment,
+        release,
+        links,
+    }))
+}
+
+/// The first host of an environment of a shop (not a release's preview host).
+async fn environment_host(
+    db: &DatabaseConnection,
+    shop_id: i64,
+    environment: &str,
+) -> Result<Option<String>, DbErr> {
+    Ok(shop_domain::Entity::find()
+        .filter(shop_domain::Column::ShopId.eq(shop_id))
+        .filter(shop_domain::Column::Environment.eq(environment))
+        .filter(shop_domain::Column::ReleaseId.is_null())
+        .order_by_desc(shop_domain::Column::IsPrimary)
+        .order_by_asc(shop_domain::Column::Id)
+        .one(db)
+        .await?
+        .map(|d| d.host))
 }
 
 /// A shop's primary host (for links the server hands out).

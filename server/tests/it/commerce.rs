@@ -981,7 +981,7 @@ fn smoke_target(app: &PaymentsApp) -> server::smoke::Target {
     server::smoke::Target {
         base: app.base.clone(),
         host: HOST.into(),
-        operator: Some(server::smoke::Operator {
+        operator: Some(server::smoke::Operator::Login {
             email: server::seed::SAMPLE_EDITOR_EMAIL.into(),
             password: server::seed::SAMPLE_EDITOR_PASSWORD.into(),
         }),

@@ -1,6 +1,7 @@
 //! Integration tests, one binary: real SQLite files, the real router over real HTTP and
 //! WebSockets, and the real `vitrine` binary where a test kills it.
 
+mod binary;
 mod common;
 mod yclient;
 
@@ -14,6 +15,7 @@ mod edge;
 mod fuzz_sync;
 mod history;
 mod hostile_drafts;
+mod lifecycle;
 mod migrations;
 mod pages;
 mod preview;

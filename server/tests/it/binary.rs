@@ -1,0 +1,68 @@
+//! The real `vitrine` binary on a loopback port, for tests that kill or restart it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Server {
+    /// SIGKILL, no chance to flush anything.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn vitrine(db_url: &str, port: u16) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+    // Files the server keeps (its generated preview key) go next to this test's database.
+    let db_file = db_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    cmd.env("DATABASE_URL", db_url)
+        .env("VITRINE_DATA_DIR", format!("{db_file}.data"))
+        .env("VITRINE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+pub async fn start(db_url: &str, port: u16) -> Server {
+    let child = vitrine(db_url, port)
+        .arg("serve")
+        .spawn()
+        .expect("start vitrine");
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server { child, base };
+    for _ in 0..200 {
+        if reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill();
+    panic!("vitrine did not start");
+}
