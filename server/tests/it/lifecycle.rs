@@ -834,3 +834,24 @@ async fn a_launch_interrupted_by_sigkill_is_picked_up_again_after_a_restart() {
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("Kill Me"));
 }
+
+#[tokio::test]
+async fn on_a_production_server_a_changed_configuration_needs_an_explicit_update() {
+    let app = TestApp::spawn_with(|c| c.env = Environment::Prod).await;
+    start_worker(&app);
+    let cookie = new_owner(&app, "owner@prod.example").await;
+    let c = config("prod-shop", "Prod Shop");
+    assert_eq!(create(&app, &cookie, &c).await.state, JobState::Succeeded);
+    let mut changed = c.clone();
+    changed.basics.name = "Prod Shop, renamed".into();
+    let (status, body) = api(&app, &cookie, "POST", "/shops", Some(json!(changed))).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("explicit update"), "{body}");
+    // Nothing changed.
+    assert!(app.get("prod-shop.localhost", "/").await.1.contains("Prod Shop"));
+    let (status, body) = api(&app, &cookie, "POST", "/shops?update=true", Some(json!(changed))).await;
+    assert_eq!(status, 202, "{body}");
+    let job: JobView = serde_json::from_value(body).unwrap();
+    assert_eq!(wait_job(&app, &cookie, job.id).await.state, JobState::Succeeded);
+    assert!(app.get("prod-shop.localhost", "/").await.1.contains("Prod Shop, renamed"));
+}
