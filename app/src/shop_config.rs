@@ -815,10 +815,9 @@ pub fn is_locale(tag: &str) -> bool {
         && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// A lower-case DNS name without port: `shop.example.com`, `demo.localhost`.
+/// A lower-case DNS name without port: `shop.example.com`, `demo.localhost`, `localhost`.
 pub fn is_host(host: &str) -> bool {
     host.len() <= 253
-        && host.contains('.')
         && host.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
@@ -1118,8 +1117,9 @@ mod tests {
     fn locales_hosts_and_links() {
         assert!(is_locale("en") && is_locale("en-GB") && is_locale("zh-Hant-TW"));
         assert!(!is_locale("EN") && !is_locale("e") && !is_locale("en_GB") && !is_locale(""));
-        assert!(is_host("shop.example.com") && is_host("demo.localhost"));
-        assert!(!is_host("localhost") && !is_host("a..b") && !is_host("-a.b") && !is_host("A.b"));
+        assert!(is_host("shop.example.com") && is_host("demo.localhost") && is_host("localhost"));
+        assert!(!is_host("") && !is_host("a..b") && !is_host("-a.b") && !is_host("A.b"));
+        assert!(!is_host("shop.example.com:3000") && !is_host("x.example/"));
         assert!(is_link_target("/pages/about") && is_link_target("https://x.example/y"));
         assert!(!is_link_target("//evil.example") && !is_link_target("http://x.example"));
         assert!(!is_link_target("/a b") && !is_link_target("javascript:x"));

@@ -34,6 +34,8 @@ pub const MAX_ATTEMPTS: i32 = 3;
 pub const MAX_QUEUED: u64 = 1_000;
 /// Jobs one user may have waiting or running at once (429 beyond).
 pub const MAX_QUEUED_PER_USER: u64 = 5;
+/// Jobs one process runs at once.
+pub const CONCURRENT_JOBS: usize = 4;
 /// Events a job lists (the newest).
 const MAX_EVENTS_SHOWN: u64 = 200;
 
@@ -297,18 +299,28 @@ impl Jobs {
     }
 }
 
-/// Runs jobs in the background until the process ends. `base` is where this server listens
-/// (launches run the smoke suite against it).
+/// Runs jobs in the background until the process ends, [`CONCURRENT_JOBS`] at a time (a
+/// slow smoke suite of one shop does not hold up every other shop's jobs). `base` is where
+/// this server listens (launches run the smoke suite against it).
 pub fn spawn_worker(state: AppState, base: String) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let base: Arc<str> = base.into();
+        let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_JOBS));
         loop {
             if let Err(e) = recover_stale(&state).await {
                 tracing::warn!("recovering interrupted jobs: {e}");
             }
-            loop {
+            while let Ok(slot) = slots.clone().try_acquire_owned() {
                 match claim_next(&state.db).await {
-                    Ok(Some(job)) => run(&state, &base, job).await,
+                    Ok(Some(job)) => {
+                        let (state, base) = (state.clone(), base.clone());
+                        tokio::spawn(async move {
+                            run(&state, &base, job).await;
+                            drop(slot);
+                            // A slot is free: look for the next job at once.
+                            state.jobs.notify.notify_one();
+                        });
+                    }
                     Ok(None) => break,
                     Err(e) => {
                         tracing::warn!("claiming a job: {e}");

@@ -846,12 +846,106 @@ async fn on_a_production_server_a_changed_configuration_needs_an_explicit_update
     changed.basics.name = "Prod Shop, renamed".into();
     let (status, body) = api(&app, &cookie, "POST", "/shops", Some(json!(changed))).await;
     assert_eq!(status, 409, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("explicit update"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("explicit update"),
+        "{body}"
+    );
     // Nothing changed.
-    assert!(app.get("prod-shop.localhost", "/").await.1.contains("Prod Shop"));
-    let (status, body) = api(&app, &cookie, "POST", "/shops?update=true", Some(json!(changed))).await;
+    assert!(
+        app.get("prod-shop.localhost", "/")
+            .await
+            .1
+            .contains("Prod Shop")
+    );
+    let (status, body) = api(
+        &app,
+        &cookie,
+        "POST",
+        "/shops?update=true",
+        Some(json!(changed)),
+    )
+    .await;
     assert_eq!(status, 202, "{body}");
     let job: JobView = serde_json::from_value(body).unwrap();
-    assert_eq!(wait_job(&app, &cookie, job.id).await.state, JobState::Succeeded);
-    assert!(app.get("prod-shop.localhost", "/").await.1.contains("Prod Shop, renamed"));
+    assert_eq!(
+        wait_job(&app, &cookie, job.id).await.state,
+        JobState::Succeeded
+    );
+    assert!(
+        app.get("prod-shop.localhost", "/")
+            .await
+            .1
+            .contains("Prod Shop, renamed")
+    );
+}
+
+#[tokio::test]
+async fn the_platform_job_queue_and_shops_per_account_are_bounded() {
+    use sea_orm::Set;
+    // No worker: jobs stay queued.
+    let app = TestApp::spawn().await;
+    let cookie = new_owner(&app, "many@shops.example").await;
+    // An account that owns the most shops it may create gets 403.
+    let user = entity::user::Entity::find()
+        .filter(entity::user::Column::Email.eq("many@shops.example"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for i in 0..server::lifecycle::create::MAX_SHOPS_PER_USER {
+        let shop = app.create_shop(&format!("owned-{i}"), "Owned").await;
+        server::auth::set_role(&app.db, user.id, shop, server::auth::Role::Owner)
+            .await
+            .unwrap();
+    }
+    let (status, body) = api(
+        &app,
+        &cookie,
+        "POST",
+        "/shops",
+        Some(json!(config("one-more", "One More"))),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    // A full platform queue: 503 for everyone, nothing queued.
+    let someone = new_owner(&app, "someone@else.example").await;
+    let now = chrono::Utc::now();
+    let rows: Vec<entity::job::ActiveModel> = (0..server::lifecycle::jobs::MAX_QUEUED)
+        .map(|i| entity::job::ActiveModel {
+            kind: Set("smoke".into()),
+            state: Set("queued".into()),
+            shop_handle: Set(format!("x{i}")),
+            payload: Set("{}".into()),
+            steps: Set("[]".into()),
+            attempts: Set(0),
+            operation_id: Set(format!("op{i}")),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(200) {
+        entity::job::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    let (status, body) = api(
+        &app,
+        &someone,
+        "POST",
+        "/shops",
+        Some(json!(config("late", "Late"))),
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many shop jobs"),
+        "{body}"
+    );
 }
