@@ -77,6 +77,16 @@ async fn wait_job(app: &TestApp, cookie: &str, id: i64) -> JobView {
     panic!("job {id} did not finish within a minute");
 }
 
+async fn get_job(client: &reqwest::Client, url: &str, cookie: &str) -> JobView {
+    let res = client
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    res.json().await.expect("a job")
+}
+
 fn start_worker(app: &TestApp) {
     server::lifecycle::jobs::spawn_worker(app.state.clone(), app.base.clone());
 }
@@ -100,6 +110,13 @@ async fn lifecycle(app: &TestApp, cookie: &str, handle: &str) -> ShopLifecycle {
     .await;
     assert_eq!(status, 200, "{body}");
     serde_json::from_value(body).expect("lifecycle")
+}
+
+fn env_of(life: &ShopLifecycle, env: Environment) -> &app::lifecycle::HealthView {
+    life.environments
+        .iter()
+        .find(|e| e.environment == env)
+        .expect("every environment is listed")
 }
 
 async fn launch(app: &TestApp, cookie: &str, handle: &str) -> JobView {
@@ -377,11 +394,7 @@ async fn a_launch_is_gated_by_the_smoke_suite_and_rollback_restores_the_earlier_
     assert_eq!(status, 200);
     assert!(first.contains("Gate Keepers"));
     let life = lifecycle(&app, &cookie, "gate").await;
-    let stage = life
-        .environments
-        .iter()
-        .find(|e| e.environment == Environment::Stage)
-        .unwrap();
+    let stage = env_of(&life, Environment::Stage);
     assert_eq!(
         (stage.health, stage.live_release),
         (Health::Healthy, Some(1)),
@@ -457,11 +470,7 @@ async fn a_launch_is_gated_by_the_smoke_suite_and_rollback_restores_the_earlier_
     let (status, candidate) = app.get(&r3.preview_host, "/products/sample-product").await;
     assert_eq!(status, 200);
     assert!(candidate.contains("Nothing to buy here") && !candidate.contains("variant_id"));
-    let stage = life
-        .environments
-        .iter()
-        .find(|e| e.environment == Environment::Stage)
-        .unwrap();
+    let stage = env_of(&life, Environment::Stage);
     assert_eq!(
         (stage.health, stage.live_release),
         (Health::Broken, Some(2)),
@@ -483,11 +492,7 @@ async fn a_launch_is_gated_by_the_smoke_suite_and_rollback_restores_the_earlier_
     assert_eq!(rollback.state, JobState::Succeeded, "{rollback:?}");
     assert_eq!(app.get("gate-stage.localhost", "/").await.1, first);
     let life = lifecycle(&app, &cookie, "gate").await;
-    let stage = life
-        .environments
-        .iter()
-        .find(|e| e.environment == Environment::Stage)
-        .unwrap();
+    let stage = env_of(&life, Environment::Stage);
     assert_eq!(
         (stage.health, stage.live_release),
         (Health::Healthy, Some(1)),
@@ -658,11 +663,7 @@ async fn the_operator_sees_every_shop_worst_first() {
     let smoke = wait_job(&app, &operator, smoke.id).await;
     assert_eq!(smoke.state, JobState::Succeeded, "{smoke:?}");
     let life = lifecycle(&app, &operator, "demo").await;
-    let dev = life
-        .environments
-        .iter()
-        .find(|e| e.environment == Environment::Dev)
-        .unwrap();
+    let dev = env_of(&life, Environment::Dev);
     assert_eq!(dev.health, Health::Healthy, "{dev:?}");
 }
 
@@ -772,15 +773,7 @@ async fn a_launch_interrupted_by_sigkill_is_picked_up_again_after_a_restart() {
     let job_url = format!("{}/api/v1/jobs/{}", server.base, job.id);
     let mut killed = false;
     for _ in 0..400 {
-        let view: JobView = client
-            .get(&job_url)
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let view: JobView = get_job(&client, &job_url, &cookie).await;
         if view
             .steps
             .iter()
@@ -801,15 +794,7 @@ async fn a_launch_interrupted_by_sigkill_is_picked_up_again_after_a_restart() {
     let job_url = format!("{}/api/v1/jobs/{}", server.base, job.id);
     let mut last = None;
     for _ in 0..600 {
-        let view: JobView = client
-            .get(&job_url)
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let view: JobView = get_job(&client, &job_url, &cookie).await;
         if view.state.is_finished() {
             last = Some(view);
             break;
