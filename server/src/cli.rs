@@ -519,6 +519,10 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     crate::publish::schedule::spawn(state.clone(), std::time::Duration::from_secs(5));
     crate::commerce::spawn_sweeper(state.db.clone());
     crate::lifecycle::jobs::spawn_worker(state.clone(), crate::smoke::loopback_base(bound));
+    if let Some(metrics_addr) = state.config.metrics_addr {
+        let bound = crate::observability::serve_metrics(metrics_addr, state.clone()).await?;
+        println!("metrics: http://{bound}/metrics");
+    }
     let hub = state.hub.clone();
     // Without TCP_NODELAY a response written in two parts (headers, then a streamed file)
     // waits ~40 ms for the client's delayed ACK.

@@ -123,6 +123,15 @@ pub struct Config {
     )]
     pub stripe_api_base: String,
 
+    /// Serve `/metrics` (Prometheus text format) alone on this address, e.g. `127.0.0.1:9100`.
+    #[arg(long, env = "VITRINE_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Serve `/metrics` on the main address too, to requests carrying
+    /// `Authorization: Bearer <this token>` (unset: `/metrics` is not there).
+    #[arg(long, env = "VITRINE_METRICS_TOKEN", global = true, hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     /// Health badges: a shop whose last passed smoke run is older than this many hours
     /// "needs attention".
     #[arg(
@@ -211,6 +220,8 @@ impl Config {
             stripe_secret_key: None,
             stripe_webhook_secret: None,
             stripe_api_base: STRIPE_API_BASE.to_string(),
+            metrics_addr: None,
+            metrics_token: None,
             health_smoke_stale_hours: 24,
             health_error_window_minutes: 15,
             health_broken_errors: 5,

@@ -323,7 +323,16 @@ async fn checkout_session(
         return Err(CommerceError::Invalid("your cart is empty".into()).into());
     };
     let origin = shop_origin(&state, &headers, &tenant);
-    match checkout::place(&state, &tenant.shop, &cart, &input.value.email, &origin).await {
+    let placed = checkout::place(&state, &tenant.shop, &cart, &input.value.email, &origin).await;
+    crate::observability::checkout(match &placed {
+        Ok(_) => "ok",
+        Err(CommerceError::Db(_)) => "error",
+        Err(CommerceError::PaymentsOff | CommerceError::Busy | CommerceError::Provider(_)) => {
+            "unavailable"
+        }
+        Err(_) => "rejected",
+    });
+    match placed {
         Ok(placed) if json => {
             let order = orders::view(&placed.order, &placed.lines);
             let body = CheckoutResponse {

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .append_index_html_on_directories(false)
         .fallback(axum::routing::any(storefront::not_found).with_state(state.clone()));
     let x_request_id = HeaderName::from_static("x-request-id");
+    let env = state.config.env;
 
     // Sessions only where editors work: the storefront stays cookie-free and cacheable.
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::observability::metrics_route))
         .route("/", get(storefront::home))
         .route("/pages/{slug}", get(storefront::page))
         .route("/products", get(storefront::products))
@@ -107,7 +109,7 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(
                     TraceLayer::new_for_http()
-                        .make_span_with(|req: &Request| {
+                        .make_span_with(move |req: &Request| {
                             let request_id = req
                                 .extensions()
                                 .get::<RequestId>()
@@ -115,6 +117,8 @@ pub fn router(state: AppState) -> Router {
                                 .unwrap_or_default();
                             tracing::info_span!(
                                 "request",
+                                service = crate::observability::SERVICE,
+                                env = env.as_str(),
                                 request_id,
                                 method = %req.method(),
                                 path = %logged_path(req),
@@ -124,6 +128,10 @@ pub fn router(state: AppState) -> Router {
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
                 .layer(middleware::from_fn(scope_request_id))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::observability::track,
+                ))
                 .layer(PropagateRequestIdLayer::new(x_request_id)),
         )
         .with_state(state)

@@ -23,7 +23,7 @@ pub mod templates;
 use crate::error::AppError;
 use crate::state::AppState;
 use app::lifecycle::{JobKind, ShopStatus};
-use app::shop_config::Issue;
+use app::shop_config::{Environment, Issue};
 use entity::{job, shop};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
@@ -117,8 +117,8 @@ async fn on_success(state: &AppState, job: &job::Model) -> Result<(), DbErr> {
             Ok(())
         }
         Some(JobKind::Launch) => {
-            if let Some(env) = &job.environment {
-                crate::observability::launched(env, "succeeded");
+            if let Some(env) = job.environment.as_deref().and_then(Environment::parse) {
+                crate::observability::launched(env.as_str(), "succeeded");
             }
             Ok(())
         }

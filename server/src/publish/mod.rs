@@ -119,7 +119,10 @@ impl Publisher {
                 message: format!("unknown page type `{}`", page.page_type),
             }])
         })?;
-        let blocks = validate_draft(page_type, nodes).map_err(PublishError::Invalid)?;
+        let blocks = validate_draft(page_type, nodes).map_err(|errors| {
+            crate::observability::published("invalid");
+            PublishError::Invalid(errors)
+        })?;
         self.publish_validated(&page, &blocks, published_by).await
     }
 
@@ -127,6 +130,22 @@ impl Publisher {
     /// publish of the same page (both computed the same next number; the unique index lets
     /// only one commit).
     async fn publish_validated(
+        &self,
+        page: &page::Model,
+        blocks: &[Block],
+        published_by: Option<i64>,
+    ) -> Result<Published, PublishError> {
+        let result = self.publish_with_retries(page, blocks, published_by).await;
+        crate::observability::published(match &result {
+            Ok(p) if p.unchanged => "unchanged",
+            Ok(_) => "ok",
+            Err(PublishError::Invalid(_)) => "invalid",
+            Err(_) => "error",
+        });
+        result
+    }
+
+    async fn publish_with_retries(
         &self,
         page: &page::Model,
         blocks: &[Block],

@@ -268,6 +268,11 @@ impl TenantCache {
         Ok(tenant)
     }
 
+    /// The shop of `host` if it is in memory (never asks the database).
+    pub fn cached_shop(&self, host: &str) -> Option<i64> {
+        lock(&self.entries).known.peek(host).map(|(_, t)| t.shop.id)
+    }
+
     /// Forgets every host of a shop, and every unknown host (one may be the shop's new
     /// domain), after its domains or settings change.
     pub fn invalidate_shop(&self, shop_id: i64) {

@@ -388,6 +388,12 @@ async fn a_launch_is_gated_by_the_smoke_suite_and_rollback_restores_the_earlier_
     );
 
     // Release 1.
+    let launches = |status: &'static str| {
+        let scrape = crate::metrics::now();
+        let labels = [("env", "stage"), ("status", status)];
+        crate::metrics::value(&scrape, "vitrine_launch_total", &labels)
+    };
+    let (succeeded, failed) = (launches("succeeded"), launches("failed"));
     let job = launch(&app, &cookie, "gate").await;
     assert_eq!(job.state, JobState::Succeeded, "{job:?}");
     let (status, first) = app.get("gate-stage.localhost", "/").await;
@@ -433,6 +439,8 @@ async fn a_launch_is_gated_by_the_smoke_suite_and_rollback_restores_the_earlier_
         JobState::Succeeded
     );
     let (_, second) = app.get("gate-stage.localhost", "/").await;
+    assert!(launches("succeeded") >= succeeded + 2.0);
+    let failed_before = failed;
     assert!(second.contains("Second season"));
 
     // Release 3 would serve a product page without its product (an editor dropped the
@@ -453,6 +461,7 @@ async fn a_launch_is_gated_by_the_smoke_suite_and_rollback_restores_the_earlier_
     let failed = launch(&app, &cookie, "gate").await;
     assert_eq!(failed.state, JobState::Failed);
     assert_eq!(failed.failed_step.as_deref(), Some("smoke"));
+    assert!(launches("failed") >= failed_before + 1.0);
     assert!(
         failed.error.as_deref().unwrap().contains("product page"),
         "{failed:?}"

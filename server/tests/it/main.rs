@@ -16,6 +16,7 @@ mod fuzz_sync;
 mod history;
 mod hostile_drafts;
 mod lifecycle;
+mod metrics;
 mod migrations;
 mod pages;
 mod preview;
