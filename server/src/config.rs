@@ -129,7 +129,12 @@ pub struct Config {
 
     /// Serve `/metrics` on the main address too, to requests carrying
     /// `Authorization: Bearer <this token>` (unset: `/metrics` is not there).
-    #[arg(long, env = "VITRINE_METRICS_TOKEN", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "VITRINE_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
     pub metrics_token: Option<Secret>,
 
     /// Health badges: a shop whose last passed smoke run is older than this many hours
