@@ -51,6 +51,10 @@ pub fn Dashboard() -> impl IntoView {
                     <Brand />
                     <div class="flex items-center gap-3 text-sm text-slate-600">
                         {move || me.get().and_then(Result::ok).and_then(|v| v.pointer("/user/email").and_then(Value::as_str).map(str::to_string))}
+                        {move || me.get().and_then(Result::ok).filter(|v| v.pointer("/user/operator") == Some(&Value::Bool(true))).map(|_| view! {
+                            <a href="/admin/operator" class="hover:text-slate-900" data-testid="operator-link">"Operator"</a>
+                        })}
+                        <a href="/admin/shops/new" class="rounded-md bg-blue-600 px-2.5 py-1 text-sm font-semibold text-white hover:bg-blue-700" data-testid="new-shop">"New shop"</a>
                         <button type="button" class=BUTTON on:click=logout>"Log out"</button>
                     </div>
                 </div>
@@ -62,7 +66,7 @@ pub fn Dashboard() -> impl IntoView {
                         Ok(v) => {
                             let shops = v.get("shops").and_then(Value::as_array).cloned().unwrap_or_default();
                             if shops.is_empty() {
-                                return view! { <p class="text-slate-600">"You are not a member of any shop yet. Ask a shop owner to add you."</p> }.into_any();
+                                return view! { <p class="text-slate-600">"You are not a member of any shop yet. Create one with "<a href="/admin/shops/new" class="font-medium text-blue-700 hover:underline">"New shop"</a>", or ask a shop owner to add you."</p> }.into_any();
                             }
                             let wanted = query.with(|q| q.get("shop"));
                             let current = shops.iter().find(|s| s.get("handle").and_then(Value::as_str) == wanted.as_deref()).unwrap_or(&shops[0]).clone();
@@ -108,7 +112,10 @@ fn ShopPages(handle: String, name: String, role: String) -> impl IntoView {
     // viewers get no link to a page that would refuse them.
     let orders_link = can_edit.then(|| {
         view! {
-            <a href=format!("/admin/shops/{handle}/orders") class=BUTTON data-testid="shop-orders">"Orders"</a>
+            <div class="flex gap-2">
+                <a href=format!("/admin/shops/{handle}/launch") class=BUTTON data-testid="shop-launches">"Launches"</a>
+                <a href=format!("/admin/shops/{handle}/orders") class=BUTTON data-testid="shop-orders">"Orders"</a>
+            </div>
         }
     });
     view! {

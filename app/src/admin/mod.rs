@@ -1,10 +1,13 @@
 //! The admin: the only hydrated part of Vitrine. `/admin/login`, the shops and pages list at
 //! `/admin`, the page editor at `/admin/pages/{id}`, and a shop's orders at
-//! `/admin/shops/{handle or id}/orders` and `/admin/orders/{id}`.
+//! `/admin/shops/{handle or id}/orders` and `/admin/orders/{id}`, and the configurator that
+//! creates a shop at `/admin/shops/new`.
 
 pub mod api;
+pub mod configurator;
 pub mod dashboard;
 pub mod editor;
+pub mod launches;
 pub mod login;
 pub mod orders;
 
@@ -69,9 +72,13 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <p class="p-8">"Not found."</p> }>
                 <Route path=StaticSegment("admin") view=dashboard::Dashboard />
                 <Route path=(StaticSegment("admin"), StaticSegment("login")) view=login::Login />
+                <Route path=(StaticSegment("admin"), StaticSegment("shops"), StaticSegment("new")) view=configurator::Configurator />
                 <Route path=(StaticSegment("admin"), StaticSegment("pages"), ParamSegment("id")) view=editor::EditorPage />
                 <Route path=(StaticSegment("admin"), StaticSegment("shops"), ParamSegment("shop"), StaticSegment("orders")) view=orders::ShopOrders />
                 <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("id")) view=orders::OrderPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("shops"), ParamSegment("shop"), StaticSegment("launch")) view=launches::LaunchPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("jobs"), ParamSegment("id")) view=launches::JobPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("operator")) view=launches::OperatorPage />
             </Routes>
         </Router>
     }

@@ -943,3 +943,50 @@ async fn the_platform_job_queue_and_shops_per_account_are_bounded() {
         "{body}"
     );
 }
+
+/// The admin's lifecycle pages render on the server (a browser-only call while rendering
+/// would abort the whole process, every shop with it).
+#[tokio::test]
+async fn the_lifecycle_pages_render_on_the_server() {
+    let app = PaymentsApp::spawn().await;
+    start_worker(&app);
+    let cookie = common::login(
+        &app,
+        server::seed::SAMPLE_EDITOR_EMAIL,
+        server::seed::SAMPLE_EDITOR_PASSWORD,
+    )
+    .await;
+    let (status, body) = api(
+        &app,
+        &cookie,
+        "POST",
+        "/shops/demo/smoke",
+        Some(json!({"environment": "dev"})),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let job: JobView = serde_json::from_value(body).unwrap();
+    for path in [
+        format!("/admin/jobs/{}", job.id),
+        "/admin/shops/demo/launch".to_string(),
+        "/admin/operator".to_string(),
+        "/admin/shops/new".to_string(),
+    ] {
+        let res = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(
+            res.text().await.unwrap().contains("<!DOCTYPE html>"),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        wait_job(&app, &cookie, job.id).await.state,
+        JobState::Succeeded
+    );
+}
