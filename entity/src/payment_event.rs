@@ -12,6 +12,8 @@ pub struct Model {
     pub kind: String,
     pub order_id: Option<i64>,
     pub received_at: DateTimeUtc,
+    /// The `t=` of the delivery that was handled (an exact replay carries the same one).
+    pub signed_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

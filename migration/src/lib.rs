@@ -8,6 +8,7 @@ mod m20261123_000004_scheduled_publishing;
 mod m20261124_000005_session_user;
 mod m20261125_000006_commerce;
 mod m20261126_000007_lifecycle;
+mod m20261204_000008_webhook_replays;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_session_user::Migration),
             Box::new(m20261125_000006_commerce::Migration),
             Box::new(m20261126_000007_lifecycle::Migration),
+            Box::new(m20261204_000008_webhook_replays::Migration),
         ]
     }
 }

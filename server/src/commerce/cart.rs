@@ -116,6 +116,8 @@ pub struct PricedLine {
     pub line_total: i64,
     /// Units that could still be taken (for a rental, over its dates).
     pub available: i64,
+    /// A rental whose start date has gone by while it sat in the cart.
+    pub dates_passed: bool,
 }
 
 impl PricedLine {
@@ -123,6 +125,11 @@ impl PricedLine {
     pub fn problem(&self) -> Option<String> {
         let title = &self.product.title;
         let wanted = i64::from(self.line.quantity);
+        if self.dates_passed {
+            return Some(format!(
+                "The dates chosen for {title} have passed: remove it and choose new dates"
+            ));
+        }
         match (self.kind, self.available) {
             (_, a) if a >= wanted => None,
             (ProductKind::Rental, 0) => Some(format!("{title} is booked on these dates")),
@@ -209,6 +216,8 @@ pub async fn price<C: ConnectionTrait>(
         let kind = ProductKind::parse(&product.kind);
         let dates = line.start_date.zip(line.end_date);
         let quantity = i64::from(line.quantity);
+        let dates_passed =
+            kind == ProductKind::Rental && dates.is_some_and(|(start, _)| start < now.date_naive());
         let (days, available) = match (kind, dates) {
             (ProductKind::Rental, Some((start, end))) => (
                 rental_days(start, end),
@@ -243,6 +252,7 @@ pub async fn price<C: ConnectionTrait>(
             },
             line_total: per_unit.saturating_mul(quantity),
             available: available.max(0),
+            dates_passed,
             variant: variant.clone(),
             product: product.clone(),
             line,

@@ -13,7 +13,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{Duration, Utc};
 use entity::{order_line, shop, shop_order};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
 
 /// How long a customer has to pay; the order holds its stock until then. (Stripe accepts
 /// payment sessions of 30 minutes to 24 hours from their creation, which comes a moment
@@ -58,7 +60,19 @@ pub async fn place(
         return Err(CommerceError::Invalid("your cart is empty".into()));
     }
     // A customer who comes back from the payment page and checks out again releases what
-    // their earlier, unpaid attempt held.
+    // their earlier, unpaid attempt held (and its payment page is closed below).
+    let superseded: Vec<String> = shop_order::Entity::find()
+        .select_only()
+        .column(shop_order::Column::ProviderSessionId)
+        .filter(shop_order::Column::CartId.eq(cart.id))
+        .filter(shop_order::Column::Status.eq(OrderStatus::Pending.as_str()))
+        .filter(shop_order::Column::ProviderSessionId.is_not_null())
+        .into_tuple::<Option<String>>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     shop_order::Entity::update_many()
         .col_expr(
             shop_order::Column::Status,
@@ -130,6 +144,17 @@ pub async fn place(
     }
     txn.commit().await?;
     drop(turn);
+
+    // Best effort: an earlier payment page left open could still be paid; such a late
+    // payment is refunded if its stock is gone (see `orders::mark_paid`).
+    for session_id in superseded {
+        if let Err(e) = provider.expire_checkout(&session_id).await {
+            tracing::warn!(
+                session_id,
+                "could not close a superseded payment session: {e}"
+            );
+        }
+    }
 
     // The provider is called outside the transaction: no lock is held across the network.
     let checkout = NewCheckout {

@@ -151,11 +151,19 @@ pub enum PaidOutcome {
     Mismatch,
     /// No order has this payment session.
     Unknown,
+    /// The payment came after the order's hold had expired and its stock or dates were
+    /// taken since: the order stays expired and the payment is to be refunded in full.
+    TooLate {
+        order_id: i64,
+        amount: i64,
+        token: String,
+    },
 }
 
 /// Marks the order of a completed payment session paid, exactly once: the status moves
-/// only from `pending` (or `expired`: a customer who paid at the last second has paid), and
-/// sale lines leave the shelf. Run it in the transaction that records the event, so the two
+/// only from `pending` (or `expired`: a customer who paid at the last second has paid, if
+/// what the order holds is still free — else [`PaidOutcome::TooLate`]), and sale lines
+/// leave the shelf. Run it in the transaction that records the event, so the two
 /// happen together or not at all.
 pub async fn mark_paid<C: ConnectionTrait>(
     txn: &C,
@@ -188,6 +196,17 @@ pub async fn mark_paid<C: ConnectionTrait>(
         return Ok(PaidOutcome::Mismatch);
     }
     let now = Utc::now();
+    if status == Some(OrderStatus::Expired) && !still_free(txn, order.id, now).await? {
+        tracing::warn!(
+            order_id = order.id,
+            "payment arrived after the order expired and its stock was taken; refunding it"
+        );
+        return Ok(PaidOutcome::TooLate {
+            order_id: order.id,
+            amount: order.total,
+            token: order.token,
+        });
+    }
     let updated = shop_order::Entity::update_many()
         .col_expr(
             shop_order::Column::Status,
@@ -228,6 +247,58 @@ pub async fn mark_paid<C: ConnectionTrait>(
         order_id: order.id,
         shop_id: order.shop_id,
     })
+}
+
+/// Whether everything an expired order asked for could still be taken now: its sale
+/// variants' shelves (less what pending orders hold) and its rentals' days. The order's
+/// variants are write-locked first, as checkout locks a cart's.
+async fn still_free<C: ConnectionTrait>(
+    txn: &C,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    super::stock::lock_order_variants(txn, order_id).await?;
+    let lines = lines_of(txn, &[order_id]).await?;
+    let lines = lines.get(&order_id).map(Vec::as_slice).unwrap_or_default();
+    let variants: HashMap<i64, product_variant::Model> = product_variant::Entity::find()
+        .filter(product_variant::Column::Id.is_in(lines.iter().map(|l| l.variant_id)))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    // Lines of one variant share its units.
+    let mut wanted: HashMap<i64, i64> = HashMap::new();
+    for line in lines {
+        let Some(variant) = variants.get(&line.variant_id) else {
+            return Ok(false);
+        };
+        let kind = ProductKind::parse(&line.kind);
+        let dates = line.start_date.zip(line.end_date);
+        let want = wanted.entry(variant.id).or_insert(0);
+        *want += i64::from(line.quantity);
+        if super::stock::available(txn, variant, kind, dates, now).await? < *want {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Records the full refund of a payment that came too late for its order (see
+/// [`PaidOutcome::TooLate`]); the order stays expired.
+pub async fn record_late_refund<C: ConnectionTrait>(
+    db: &C,
+    order_id: i64,
+    refund: &crate::payments::Refund,
+) -> Result<(), DbErr> {
+    shop_order::Entity::update_many()
+        .col_expr(shop_order::Column::RefundId, Expr::value(refund.id.clone()))
+        .col_expr(shop_order::Column::Refunded, Expr::value(refund.amount))
+        .filter(shop_order::Column::Id.eq(order_id))
+        .filter(shop_order::Column::Status.eq(OrderStatus::Expired.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Releases a pending order's hold (its payment session expired or could not be opened).

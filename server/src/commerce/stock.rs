@@ -22,23 +22,29 @@ pub async fn held_for_sale<C: ConnectionTrait>(
     if variant_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, i32)> = order_line::Entity::find()
+    use sea_orm::sea_query::ExprTrait;
+    // Summed by the database: one row per variant, however many orders are pending.
+    let rows: Vec<(i64, Option<i64>)> = order_line::Entity::find()
         .select_only()
         .column(order_line::Column::VariantId)
-        .column(order_line::Column::Quantity)
+        .column_as(
+            // SQLite's SUM of integers is an integer; PostgreSQL's SUM(int) a bigint.
+            Expr::col((order_line::Entity, order_line::Column::Quantity)).sum(),
+            "held",
+        )
         .join(JoinType::InnerJoin, order_line_order())
         .filter(order_line::Column::VariantId.is_in(variant_ids.iter().copied()))
         .filter(order_line::Column::Kind.eq(ProductKind::Sale.as_str()))
         .filter(shop_order::Column::Status.eq(OrderStatus::Pending.as_str()))
         .filter(shop_order::Column::ExpiresAt.gt(now))
+        .group_by(order_line::Column::VariantId)
         .into_tuple()
         .all(db)
         .await?;
-    let mut held = HashMap::new();
-    for (variant, quantity) in rows {
-        *held.entry(variant).or_insert(0) += i64::from(quantity);
-    }
-    Ok(held)
+    Ok(rows
+        .into_iter()
+        .map(|(variant, held)| (variant, held.unwrap_or(0)))
+        .collect())
 }
 
 /// The most units of a rental variant out on any one day from `start` to `end` (inclusive),
@@ -131,20 +137,41 @@ pub async fn available<C: ConnectionTrait>(
 /// the other and the second sees the first's hold. One statement, before anything is read.
 pub async fn lock_cart_variants<C: ConnectionTrait>(db: &C, cart_id: i64) -> Result<(), DbErr> {
     use sea_orm::sea_query::Query;
+    lock_variants_in(
+        db,
+        Query::select()
+            .column(entity::cart_line::Column::VariantId)
+            .from(entity::cart_line::Entity)
+            .and_where(entity::cart_line::Column::CartId.eq(cart_id))
+            .to_owned(),
+    )
+    .await
+}
+
+/// The same write lock on the variants of an order's lines (a late payment re-checks them).
+pub async fn lock_order_variants<C: ConnectionTrait>(db: &C, order_id: i64) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Query;
+    lock_variants_in(
+        db,
+        Query::select()
+            .column(order_line::Column::VariantId)
+            .from(order_line::Entity)
+            .and_where(order_line::Column::OrderId.eq(order_id))
+            .to_owned(),
+    )
+    .await
+}
+
+async fn lock_variants_in<C: ConnectionTrait>(
+    db: &C,
+    variant_ids: sea_orm::sea_query::SelectStatement,
+) -> Result<(), DbErr> {
     product_variant::Entity::update_many()
         .col_expr(
             product_variant::Column::Inventory,
             Expr::col(product_variant::Column::Inventory),
         )
-        .filter(
-            product_variant::Column::Id.in_subquery(
-                Query::select()
-                    .column(entity::cart_line::Column::VariantId)
-                    .from(entity::cart_line::Entity)
-                    .and_where(entity::cart_line::Column::CartId.eq(cart_id))
-                    .to_owned(),
-            ),
-        )
+        .filter(product_variant::Column::Id.in_subquery(variant_ids))
         .exec(db)
         .await?;
     Ok(())

@@ -1,8 +1,9 @@
 //! `POST /api/webhooks/stripe`: the payment provider tells us a payment session completed or
 //! expired. The `Stripe-Signature` header must verify against `STRIPE_WEBHOOK_SECRET` (HMAC
 //! over the timestamp and the raw body, five minutes' tolerance); anything else is `400` and
-//! changes nothing. Each event is recorded with its effect in one transaction, so a replayed
-//! or duplicated event finds its id and changes nothing either.
+//! changes nothing. Each event is recorded with its effect in one transaction, so a duplicated
+//! event (the provider's redelivery, signed afresh) finds its id and changes nothing, and an
+//! exact replay of a delivery already handled is `400`.
 
 use super::orders::{self, PaidOutcome};
 use crate::error::AppError;
@@ -15,7 +16,7 @@ use chrono::Utc;
 use entity::payment_event;
 use http::HeaderMap;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{EntityTrait, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::{Value, json};
 
 /// The largest webhook body read (Stripe's events are a few KiB).
@@ -36,7 +37,7 @@ pub async fn stripe(
         .ok_or_else(|| AppError::BadRequest("the Stripe-Signature header is missing".into()))?
         .to_str()
         .map_err(|_| AppError::BadRequest("the Stripe-Signature header is not text".into()))?;
-    signature::verify(
+    let signed_at = signature::verify(
         header,
         &body,
         secret,
@@ -47,26 +48,13 @@ pub async fn stripe(
     let event = signature::parse_event(&body)
         .map_err(|e| AppError::BadRequest(format!("the webhook event cannot be read: {e}")))?;
 
-    let _turn = state
+    let turn = state
         .commerce_writes
         .enter()
         .await
         .map_err(AppError::from)?;
     let txn = state.db.begin().await?;
-    let recorded = payment_event::Entity::insert(payment_event::ActiveModel {
-        event_id: Set(event.id.clone()),
-        kind: Set(kind_name(&event.kind).into()),
-        received_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(payment_event::Column::EventId)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if recorded == 0 {
+    if !record_event(&txn, &event, signed_at).await? {
         return Ok(Json(json!({"received": true, "duplicate": true})));
     }
     let mut paid_shop = None;
@@ -89,9 +77,37 @@ pub async fn stripe(
                     currency.as_deref(),
                 )
                 .await?;
-                if let PaidOutcome::Paid { order_id, shop_id } = outcome {
-                    tracing::info!(order_id, shop_id, "order paid");
-                    paid_shop = Some(shop_id);
+                match outcome {
+                    PaidOutcome::Paid { order_id, shop_id } => {
+                        tracing::info!(order_id, shop_id, "order paid");
+                        paid_shop = Some(shop_id);
+                    }
+                    PaidOutcome::TooLate {
+                        order_id,
+                        amount,
+                        token,
+                    } => match payment_intent {
+                        // Nothing is recorded until the money is on its way back: a refund
+                        // the provider cannot take now leaves the event unrecorded, and
+                        // the provider delivers it again (the idempotency key makes the
+                        // retried refund the same one).
+                        Some(intent) => {
+                            let late = LatePayment {
+                                order_id,
+                                payment_intent: intent.clone(),
+                                amount,
+                                order_token: token,
+                            };
+                            drop(txn);
+                            drop(turn);
+                            return refund_late_payment(&state, &event, signed_at, late).await;
+                        }
+                        None => tracing::error!(
+                            order_id,
+                            "a late payment names no payment intent: refund it by hand"
+                        ),
+                    },
+                    PaidOutcome::AlreadyPaid | PaidOutcome::Mismatch | PaidOutcome::Unknown => {}
                 }
             }
         }
@@ -101,11 +117,90 @@ pub async fn stripe(
         EventKind::Other(_) => {}
     }
     txn.commit().await?;
+    drop(turn);
     // Stock changed: product pages (sold out, stock shown) must not stay cached.
     if let Some(shop_id) = paid_shop {
         state.render_cache.invalidate_shop(shop_id);
     }
     Ok(Json(json!({"received": true})))
+}
+
+/// Records the event's id and signed timestamp: `Ok(false)` when the provider delivers an
+/// event again (signed afresh: it changes nothing), an error when the very delivery handled
+/// before is sent again (a replay).
+async fn record_event<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    event: &signature::ProviderEvent,
+    signed_at: i64,
+) -> Result<bool, AppError> {
+    let recorded = payment_event::Entity::insert(payment_event::ActiveModel {
+        event_id: Set(event.id.clone()),
+        kind: Set(kind_name(&event.kind).into()),
+        received_at: Set(Utc::now()),
+        signed_at: Set(Some(signed_at)),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(payment_event::Column::EventId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if recorded == 1 {
+        return Ok(true);
+    }
+    let earlier = payment_event::Entity::find()
+        .filter(payment_event::Column::EventId.eq(event.id.as_str()))
+        .one(db)
+        .await?;
+    if earlier.is_some_and(|e| e.signed_at == Some(signed_at)) {
+        return Err(AppError::BadRequest(
+            "this signed delivery was received before (a replay); nothing changed".into(),
+        ));
+    }
+    Ok(false)
+}
+
+/// A payment that arrived after its order had expired and lost its stock.
+struct LatePayment {
+    order_id: i64,
+    payment_intent: String,
+    amount: i64,
+    order_token: String,
+}
+
+/// Gives a late payment back in full, then records the event with the refund on the (still
+/// expired) order.
+async fn refund_late_payment(
+    state: &AppState,
+    event: &signature::ProviderEvent,
+    signed_at: i64,
+    late: LatePayment,
+) -> Result<Json<Value>, AppError> {
+    let provider = state.payments.provider.clone().ok_or_else(|| {
+        AppError::Unavailable("payments are off: the late payment cannot be refunded".into())
+    })?;
+    let refund = provider
+        .refund(
+            &late.payment_intent,
+            late.amount,
+            &format!("vitrine-late-{}", late.order_token),
+        )
+        .await
+        .map_err(|e| AppError::Unavailable(format!("the late payment's refund failed: {e}")))?;
+    let _turn = state
+        .commerce_writes
+        .enter()
+        .await
+        .map_err(AppError::from)?;
+    let txn = state.db.begin().await?;
+    if record_event(&txn, event, signed_at).await? {
+        orders::record_late_refund(&txn, late.order_id, &refund).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(order_id = late.order_id, refund = %refund.id, "late payment refunded");
+    Ok(Json(json!({"received": true, "refunded": true})))
 }
 
 fn kind_name(kind: &EventKind) -> &str {

@@ -89,6 +89,10 @@ pub trait PaymentProvider: Send + Sync {
     /// Opens a payment session for an order.
     async fn create_checkout(&self, c: &NewCheckout) -> Result<CheckoutSession, PaymentError>;
 
+    /// Closes an open payment session so it can no longer be paid (a customer checked out
+    /// again; the earlier order no longer holds anything).
+    async fn expire_checkout(&self, session_id: &str) -> Result<(), PaymentError>;
+
     /// Refunds `amount` of a payment. The same `idempotency_key` never refunds twice.
     async fn refund(
         &self,

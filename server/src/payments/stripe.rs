@@ -210,6 +210,28 @@ impl PaymentProvider for Stripe {
         })
     }
 
+    async fn expire_checkout(&self, session_id: &str) -> Result<(), PaymentError> {
+        // Session ids are the provider's own (`cs_…`); anything else never reaches a path.
+        if session_id.is_empty()
+            || !session_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(PaymentError::Rejected {
+                status: 400,
+                message: "not a payment session id".into(),
+            });
+        }
+        let _: SessionBody = self
+            .post(
+                &format!("/v1/checkout/sessions/{session_id}/expire"),
+                &[],
+                &format!("vitrine-expire-{session_id}"),
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn refund(
         &self,
         payment_intent: &str,
