@@ -109,18 +109,17 @@ pub fn set_handle(config: &mut ShopConfig, handle: String) {
     }
 }
 
-/// Whether "Next" must wait: the step has a value that is wrong everywhere (a value merely
-/// missing for stage or prod does not block, the summary lists it), or its handle is taken.
+/// Whether "Next" must wait: the step has a value that is wrong, or one that creating the
+/// shop (its `dev` environment) needs is empty, or its handle is taken. A value merely
+/// missing for stage or prod does not block: the summary lists it.
 pub fn step_blocked(
     config: &ShopConfig,
     step: Step,
     secrets: &SecretsPresent,
     handle_taken: bool,
 ) -> bool {
-    let invalid = validate_step(config, step, Environment::Dev, secrets)
-        .iter()
-        .any(|i| i.invalid);
-    invalid || (step == Step::Basics && handle_taken)
+    !validate_step(config, step, Environment::Dev, secrets).is_empty()
+        || (step == Step::Basics && handle_taken)
 }
 
 /// The stage to open a saved draft at: the first step with a wrong value, else the summary.
@@ -637,7 +636,7 @@ mod tests {
     }
 
     #[test]
-    fn next_waits_for_invalid_values_only() {
+    fn next_waits_for_wrong_values_and_what_creating_needs() {
         let none = SecretsPresent::default();
         let mut c = ShopConfig::starter("Fern");
         assert!(!step_blocked(&c, Step::Basics, &none, false));
@@ -646,9 +645,11 @@ mod tests {
         assert!(!step_blocked(&c, Step::Domains, &none, false));
         c.domains.stage = vec!["Not A Host".into()];
         assert!(step_blocked(&c, Step::Domains, &none, false));
-        // An empty name is missing, not wrong.
+        // Creating the shop needs a name.
         c.basics.name.clear();
-        assert!(!step_blocked(&c, Step::Basics, &none, false));
+        assert!(step_blocked(&c, Step::Basics, &none, false));
+        assert_eq!(resume_stage(&c, &none), Stage::Step(Step::Basics));
+        c.basics.name = "Fern".into();
         c.theme.primary = "green".into();
         assert!(step_blocked(&c, Step::Theme, &none, false));
         assert_eq!(resume_stage(&c, &none), Stage::Step(Step::Theme));
