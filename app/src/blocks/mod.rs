@@ -27,95 +27,107 @@ pub use validate::{ValidationError, validate_tree};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Block type names, part of the draft document contract (README, "Collaboration").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BlockType {
-    Hero,
-    RichText,
-    Image,
-    Gallery,
-    Button,
-    Columns,
-    Spacer,
-    Divider,
-    ProductGrid,
-    ProductDetail,
-    CartSection,
-    CheckoutSection,
+/// The one list of block types. Each entry: the variant, its type name (part of the draft
+/// document contract, README "Collaboration"), its palette label, its module's props type and
+/// component (a container's component also takes its children, under the name given). From
+/// it come [`BlockType`], [`BlockProps`] and every `match` over them; adding a block type is
+/// one module and one line here.
+macro_rules! block_registry {
+    ($(
+        $variant:ident => $name:literal, $label:literal,
+        $module:ident :: $props:ident, $component:ident $(, children = $children:ident)?;
+    )*) => {
+        /// A block type.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum BlockType {
+            $($variant,)*
+        }
+
+        impl BlockType {
+            pub const ALL: [BlockType; [$($name),*].len()] = [$(BlockType::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(BlockType::$variant => $name,)*
+                }
+            }
+
+            /// Name shown in the palette.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(BlockType::$variant => $label,)*
+                }
+            }
+
+            /// The props this type declares.
+            pub fn fields(self) -> &'static [FieldDescriptor] {
+                match self {
+                    $(BlockType::$variant => $module::FIELDS,)*
+                }
+            }
+        }
+
+        /// Typed props of a validated block, tagged by type name. Serialises as
+        /// `{"type": "hero", "props": {…}}` — the same shape as the draft document.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type", content = "props", rename_all = "snake_case")]
+        pub enum BlockProps {
+            $($variant($module::$props),)*
+        }
+
+        impl BlockProps {
+            pub fn block_type(&self) -> BlockType {
+                match self {
+                    $(BlockProps::$variant(_) => BlockType::$variant,)*
+                }
+            }
+
+            /// The block's component with these props (and, for a container, its children).
+            fn view(self, children: Vec<Block>) -> AnyView {
+                // Only containers use their children.
+                let _ = &children;
+                match self {
+                    $(BlockProps::$variant(p) => {
+                        block_registry!(@view $module::$component, p, children $(, $children)?)
+                    })*
+                }
+            }
+
+            /// Every type's default props (the registry's own test compares their keys with
+            /// the declared fields).
+            #[cfg(test)]
+            fn defaults() -> Vec<BlockProps> {
+                vec![$(BlockProps::$variant($module::$props::default()),)*]
+            }
+        }
+    };
+    (@view $module:ident :: $component:ident, $p:ident, $children:ident) => {
+        view! { <$module::$component props=$p /> }.into_any()
+    };
+    (@view $module:ident :: $component:ident, $p:ident, $children:ident, $param:ident) => {
+        view! { <$module::$component props=$p $param=$children /> }.into_any()
+    };
+}
+
+block_registry! {
+    Hero => "hero", "Hero", hero::HeroProps, HeroBlock;
+    RichText => "rich_text", "Rich text", rich_text::RichTextProps, RichTextBlock;
+    Image => "image", "Image", image::ImageProps, ImageBlock;
+    Gallery => "gallery", "Gallery", gallery::GalleryProps, GalleryBlock;
+    Button => "button", "Button", button::ButtonProps, ButtonBlock;
+    Columns => "columns", "Columns", columns::ColumnsProps, ColumnsBlock, children = children_blocks;
+    Spacer => "spacer", "Spacer", spacer::SpacerProps, SpacerBlock;
+    Divider => "divider", "Divider", divider::DividerProps, DividerBlock;
+    ProductGrid => "product_grid", "Product grid", product_grid::ProductGridProps, ProductGridBlock;
+    ProductDetail => "product_detail", "Product detail", product_detail::ProductDetailProps, ProductDetailBlock;
+    CartSection => "cart_section", "Cart", cart_section::CartSectionProps, CartSectionBlock;
+    CheckoutSection => "checkout_section", "Checkout", checkout_section::CheckoutSectionProps, CheckoutSectionBlock;
 }
 
 impl BlockType {
-    pub const ALL: [BlockType; 12] = [
-        BlockType::Hero,
-        BlockType::RichText,
-        BlockType::Image,
-        BlockType::Gallery,
-        BlockType::Button,
-        BlockType::Columns,
-        BlockType::Spacer,
-        BlockType::Divider,
-        BlockType::ProductGrid,
-        BlockType::ProductDetail,
-        BlockType::CartSection,
-        BlockType::CheckoutSection,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            BlockType::Hero => "hero",
-            BlockType::RichText => "rich_text",
-            BlockType::Image => "image",
-            BlockType::Gallery => "gallery",
-            BlockType::Button => "button",
-            BlockType::Columns => "columns",
-            BlockType::Spacer => "spacer",
-            BlockType::Divider => "divider",
-            BlockType::ProductGrid => "product_grid",
-            BlockType::ProductDetail => "product_detail",
-            BlockType::CartSection => "cart_section",
-            BlockType::CheckoutSection => "checkout_section",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.name() == name)
-    }
-
-    /// Name shown in the palette.
-    pub fn label(self) -> &'static str {
-        match self {
-            BlockType::Hero => "Hero",
-            BlockType::RichText => "Rich text",
-            BlockType::Image => "Image",
-            BlockType::Gallery => "Gallery",
-            BlockType::Button => "Button",
-            BlockType::Columns => "Columns",
-            BlockType::Spacer => "Spacer",
-            BlockType::Divider => "Divider",
-            BlockType::ProductGrid => "Product grid",
-            BlockType::ProductDetail => "Product detail",
-            BlockType::CartSection => "Cart",
-            BlockType::CheckoutSection => "Checkout",
-        }
-    }
-
-    /// The props this type declares.
-    pub fn fields(self) -> &'static [FieldDescriptor] {
-        match self {
-            BlockType::Hero => hero::FIELDS,
-            BlockType::RichText => rich_text::FIELDS,
-            BlockType::Image => image::FIELDS,
-            BlockType::Gallery => gallery::FIELDS,
-            BlockType::Button => button::FIELDS,
-            BlockType::Columns => columns::FIELDS,
-            BlockType::Spacer => spacer::FIELDS,
-            BlockType::Divider => divider::FIELDS,
-            BlockType::ProductGrid => product_grid::FIELDS,
-            BlockType::ProductDetail => product_detail::FIELDS,
-            BlockType::CartSection => cart_section::FIELDS,
-            BlockType::CheckoutSection => checkout_section::FIELDS,
-        }
     }
 
     /// Container blocks hold `children`.
@@ -188,43 +200,7 @@ pub struct BlockNode {
     pub children: Vec<BlockNode>,
 }
 
-/// Typed props of a validated block, tagged by type name. Serialises as
-/// `{"type": "hero", "props": {…}}` — the same shape as the draft document.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "props", rename_all = "snake_case")]
-pub enum BlockProps {
-    Hero(hero::HeroProps),
-    RichText(rich_text::RichTextProps),
-    Image(image::ImageProps),
-    Gallery(gallery::GalleryProps),
-    Button(button::ButtonProps),
-    Columns(columns::ColumnsProps),
-    Spacer(spacer::SpacerProps),
-    Divider(divider::DividerProps),
-    ProductGrid(product_grid::ProductGridProps),
-    ProductDetail(product_detail::ProductDetailProps),
-    CartSection(cart_section::CartSectionProps),
-    CheckoutSection(checkout_section::CheckoutSectionProps),
-}
-
 impl BlockProps {
-    pub fn block_type(&self) -> BlockType {
-        match self {
-            BlockProps::Hero(_) => BlockType::Hero,
-            BlockProps::RichText(_) => BlockType::RichText,
-            BlockProps::Image(_) => BlockType::Image,
-            BlockProps::Gallery(_) => BlockType::Gallery,
-            BlockProps::Button(_) => BlockType::Button,
-            BlockProps::Columns(_) => BlockType::Columns,
-            BlockProps::Spacer(_) => BlockType::Spacer,
-            BlockProps::Divider(_) => BlockType::Divider,
-            BlockProps::ProductGrid(_) => BlockType::ProductGrid,
-            BlockProps::ProductDetail(_) => BlockType::ProductDetail,
-            BlockProps::CartSection(_) => BlockType::CartSection,
-            BlockProps::CheckoutSection(_) => BlockType::CheckoutSection,
-        }
-    }
-
     /// Builds typed props from a type and its normalised props object.
     pub fn from_parts(
         block_type: BlockType,
@@ -314,30 +290,7 @@ pub fn BlockView(block: Block) -> impl IntoView {
         children,
     } = block;
     let type_name = props.block_type().name();
-    let inner = match props {
-        BlockProps::Hero(p) => view! { <hero::HeroBlock props=p /> }.into_any(),
-        BlockProps::RichText(p) => view! { <rich_text::RichTextBlock props=p /> }.into_any(),
-        BlockProps::Image(p) => view! { <image::ImageBlock props=p /> }.into_any(),
-        BlockProps::Gallery(p) => view! { <gallery::GalleryBlock props=p /> }.into_any(),
-        BlockProps::Button(p) => view! { <button::ButtonBlock props=p /> }.into_any(),
-        BlockProps::Columns(p) => {
-            view! { <columns::ColumnsBlock props=p children_blocks=children /> }.into_any()
-        }
-        BlockProps::Spacer(p) => view! { <spacer::SpacerBlock props=p /> }.into_any(),
-        BlockProps::Divider(p) => view! { <divider::DividerBlock props=p /> }.into_any(),
-        BlockProps::ProductGrid(p) => {
-            view! { <product_grid::ProductGridBlock props=p /> }.into_any()
-        }
-        BlockProps::ProductDetail(p) => {
-            view! { <product_detail::ProductDetailBlock props=p /> }.into_any()
-        }
-        BlockProps::CartSection(p) => {
-            view! { <cart_section::CartSectionBlock props=p /> }.into_any()
-        }
-        BlockProps::CheckoutSection(p) => {
-            view! { <checkout_section::CheckoutSectionBlock props=p /> }.into_any()
-        }
-    };
+    let inner = props.view(children);
     view! {
         <div class="vt-block" data-block-id=id data-block-type=type_name>{inner}</div>
     }
@@ -345,3 +298,32 @@ pub fn BlockView(block: Block) -> impl IntoView {
 
 #[cfg(all(test, feature = "ssr"))]
 mod render_tests;
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    #[test]
+    fn every_blocks_fields_are_its_props_serialised_keys() {
+        for props in BlockProps::defaults() {
+            let ty = props.block_type();
+            let mut keys: Vec<String> = match props.props_json() {
+                serde_json::Value::Object(map) => map.keys().cloned().collect(),
+                other => panic!("{} props serialise to {other}", ty.name()),
+            };
+            let mut fields: Vec<String> = ty.fields().iter().map(|f| f.name.to_string()).collect();
+            keys.sort();
+            fields.sort();
+            assert_eq!(fields, keys, "{}: FIELDS and props disagree", ty.name());
+        }
+        assert_eq!(BlockProps::defaults().len(), BlockType::ALL.len());
+    }
+
+    #[test]
+    fn type_names_are_the_serialised_names() {
+        for ty in BlockType::ALL {
+            assert_eq!(serde_json::to_value(ty).unwrap(), ty.name());
+            assert_eq!(BlockType::from_name(ty.name()), Some(ty));
+        }
+    }
+}
