@@ -134,9 +134,13 @@ pub fn JobPage() -> impl IntoView {
         async move { api::get_json::<JobView>(&path).await }
     });
     every_second(move || {
-        let running = job
-            .get_untracked()
-            .is_none_or(|r| r.as_ref().is_ok_and(|j| !j.state.is_finished()));
+        // A job still running, or an answer that may come right next time (the connection
+        // dropped, the server restarted): ask again. A finished job, or one that is gone or
+        // not ours, ends the polling.
+        let running = job.get_untracked().is_none_or(|r| match r.as_ref() {
+            Ok(j) => !j.state.is_finished(),
+            Err(e) => e.status == 0 || e.status >= 500,
+        });
         if running {
             version.update(|v| *v += 1);
         }

@@ -160,7 +160,9 @@ pub struct Ed {
     pub device: RwSignal<Device>,
     pub toast: RwSignal<Option<(bool, String)>>,
     pub me: RwSignal<(String, String)>,
-    pub focus: StoredValue<Option<Focus>, LocalStorage>,
+    /// Plain data, so thread-safe storage: values in local storage that the server's render
+    /// creates may be dropped on another thread, which panics.
+    pub focus: StoredValue<Option<Focus>>,
     pub client: StoredValue<Option<Client>, LocalStorage>,
     #[cfg(feature = "hydrate")]
     pub socket: StoredValue<Option<transport::Socket>, LocalStorage>,
@@ -203,7 +205,7 @@ impl Ed {
             device: RwSignal::new(Device::Desktop),
             toast: RwSignal::new(None),
             me: RwSignal::new((String::new(), COLORS[0].to_string())),
-            focus: StoredValue::new_local(None),
+            focus: StoredValue::new(None),
             client: StoredValue::new_local(None),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
