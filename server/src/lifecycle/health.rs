@@ -170,12 +170,13 @@ pub async fn repair_job(state: &AppState, shop: &shop::Model) -> Result<Option<i
     if shop.status != ShopStatus::NeedsRepair.as_str() {
         return Ok(None);
     }
+    // The newest failed one, even when later jobs (a smoke run, say) came after it.
     Ok(job::Entity::find()
         .filter(job::Column::ShopId.eq(shop.id))
+        .filter(job::Column::State.eq(app::lifecycle::JobState::Failed.as_str()))
         .order_by_desc(job::Column::Id)
         .one(&state.db)
         .await?
-        .filter(|j| j.state == app::lifecycle::JobState::Failed.as_str())
         .map(|j| j.id))
 }
 

@@ -31,7 +31,7 @@ pub enum SeedError {
 pub async fn sample(state: &AppState) -> Result<String, SeedError> {
     let port = state.config.addr.port();
     let urls = format!(
-        "  storefront: http://localhost:{port}  and  http://{SAMPLE_HANDLE}.localhost:{port}\n  log in at http://localhost:{port}/admin/login as {SAMPLE_EDITOR_EMAIL} / {SAMPLE_EDITOR_PASSWORD}"
+        "  storefront: http://localhost:{port}  and  http://{SAMPLE_HANDLE}.localhost:{port}\n  log in at http://localhost:{port}/admin/login as {SAMPLE_EDITOR_EMAIL} / {SAMPLE_EDITOR_PASSWORD}\n  create a shop of your own at http://localhost:{port}/admin/shops/new"
     );
     if shop::Entity::find()
         .filter(shop::Column::Handle.eq(SAMPLE_HANDLE))

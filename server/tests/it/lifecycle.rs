@@ -326,6 +326,35 @@ async fn a_failure_after_the_database_writes_leaves_the_shop_needing_repair_and_
     assert_eq!(life.status, ShopStatus::NeedsRepair);
     assert_eq!(life.repair_job, Some(job.id));
     assert_eq!(app.get("repair.localhost", "/").await.0, 404);
+    // A later job of the shop that succeeded (a smoke run, say) does not hide the repair.
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        let failed = entity::job::Entity::find_by_id(job.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        entity::job::ActiveModel {
+            kind: Set("smoke".into()),
+            state: Set(JobState::Succeeded.as_str().into()),
+            shop_handle: Set(failed.shop_handle.clone()),
+            shop_id: Set(failed.shop_id),
+            environment: Set(Some("dev".into())),
+            payload: Set("{}".into()),
+            steps: Set("[]".into()),
+            attempts: Set(1),
+            operation_id: Set("op-later".into()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        lifecycle(&app, &cookie, "repair").await.repair_job,
+        Some(job.id)
+    );
 
     let (status, body) = api(
         &app,
