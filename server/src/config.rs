@@ -165,6 +165,19 @@ pub struct Config {
         global = true
     )]
     pub health_broken_errors: u32,
+
+    /// While shop pages are being served, the percent of the time cart changes and
+    /// checkouts may hold the commerce write turn (1–100; 100: no limit). A checkout rush
+    /// then slows down instead of crowding out the storefront; without page traffic commerce
+    /// runs at full speed.
+    #[arg(
+        long,
+        env = "VITRINE_COMMERCE_SHARE",
+        default_value_t = 25,
+        value_parser = clap::value_parser!(u32).range(1..=100),
+        global = true
+    )]
+    pub commerce_share: u32,
 }
 
 /// The real payment provider's API origin.
@@ -230,6 +243,7 @@ impl Config {
             health_smoke_stale_hours: 24,
             health_error_window_minutes: 15,
             health_broken_errors: 5,
+            commerce_share: 25,
         }
     }
 

@@ -14,6 +14,9 @@ pub mod webhook;
 use crate::error::AppError;
 use crate::payments::PaymentError;
 use sea_orm::DbErr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// Why a commerce operation did not happen. Every variant but `Db` is the customer's or
 /// operator's to fix, and says how.
@@ -60,7 +63,7 @@ impl From<CommerceError> for AppError {
 }
 
 /// How often the commerce sweeper runs.
-pub const SWEEP_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
+pub const SWEEP_PERIOD: Duration = Duration::from_secs(60);
 
 /// Starts the background sweep: pending orders past their payment window become `expired`
 /// (their holds already stopped counting), carts idle for [`cart::CART_IDLE_DAYS`] go.
@@ -85,52 +88,150 @@ pub fn spawn_sweeper(db: sea_orm::DatabaseConnection) {
 /// SQLite takes one writer at a time anyway; without the gate, 32 customers checking out at
 /// once each hold a pool connection and retry the database lock with growing sleeps, and
 /// their work crowds out the storefront's readers on a small machine. In the gate they
-/// queue in order instead, each waiting at most [`WriteGate::MAX_WAIT`] (then `503`): a rush
-/// of checkouts gets its turns, the shop pages keep theirs. Payment provider calls happen
-/// outside it (they wait on the network, not the CPU).
+/// queue in order instead, each waiting at most [`WriteGate::MAX_WAIT`] (then `503`).
+///
+/// While shop pages are being served, commerce also keeps to a share of the time: a turn
+/// that held the gate for `t` keeps it, idle, for `t × (100 − share) / share` more before the
+/// next writer goes, so a checkout rush takes at most about `share`% of the time and the
+/// storefront keeps the rest. With no page traffic the next writer goes at once, so commerce
+/// never starves and runs at full speed when nobody browses. Payment provider calls happen
+/// outside the gate (they wait on the network, not the CPU).
 pub struct WriteGate {
-    permits: tokio::sync::Semaphore,
-    wait: std::time::Duration,
+    permits: Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+    /// Percent (1–100) of the time commerce may hold its turns while pages are served.
+    share: u32,
+    pages: Arc<PageTraffic>,
 }
 
 impl WriteGate {
     /// How long a write waits for its turn before the customer gets `503`.
-    pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+    pub const MAX_WAIT: Duration = Duration::from_secs(5);
+    /// The longest idle pause after one turn, however long that turn took.
+    pub const MAX_PAUSE: Duration = Duration::from_millis(100);
 
-    /// One writer for SQLite, sixteen for a server database.
-    pub fn for_backend(backend: sea_orm::DbBackend) -> Self {
+    /// One writer for SQLite, sixteen for a server database; commerce takes at most `share`%
+    /// of the time while `pages` are being served.
+    pub fn for_backend(backend: sea_orm::DbBackend, share: u32, pages: Arc<PageTraffic>) -> Self {
         let permits = match backend {
             sea_orm::DbBackend::Sqlite => 1,
             _ => 16,
         };
-        Self::new(permits, Self::MAX_WAIT)
+        Self::new(permits, Self::MAX_WAIT, share, pages)
     }
 
     /// `permits` writers at a time, each waiting at most `wait` for a turn.
-    pub fn new(permits: usize, wait: std::time::Duration) -> Self {
+    pub fn new(permits: usize, wait: Duration, share: u32, pages: Arc<PageTraffic>) -> Self {
         WriteGate {
-            permits: tokio::sync::Semaphore::new(permits),
+            permits: Arc::new(tokio::sync::Semaphore::new(permits)),
             wait,
+            share: share.clamp(1, 100),
+            pages,
         }
     }
 
-    /// Waits for a turn to write.
-    pub async fn enter(&self) -> Result<tokio::sync::SemaphorePermit<'_>, CommerceError> {
-        match tokio::time::timeout(self.wait, self.permits.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
+    /// Waits for a turn to write; the turn ends when the returned [`Turn`] is dropped.
+    pub async fn enter(&self) -> Result<Turn, CommerceError> {
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Turn {
+                permit: Some(permit),
+                started: Instant::now(),
+                share: self.share,
+                pages: self.pages.clone(),
+            }),
             _ => Err(CommerceError::Busy),
         }
+    }
+}
+
+/// One writer's turn in the [`WriteGate`]. Dropping it hands the turn on — after the pause
+/// the gate's share asks for, when pages are being served.
+pub struct Turn {
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    started: Instant,
+    share: u32,
+    pages: Arc<PageTraffic>,
+}
+
+impl Turn {
+    /// How long the gate stays closed after a turn that lasted `held`.
+    fn pause(&self, held: Duration) -> Duration {
+        if self.share >= 100 || !self.pages.busy() {
+            return Duration::ZERO;
+        }
+        (held * (100 - self.share) / self.share).min(WriteGate::MAX_PAUSE)
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let Some(permit) = self.permit.take() else {
+            return;
+        };
+        let pause = self.pause(self.started.elapsed());
+        if pause.is_zero() {
+            return;
+        }
+        // Outside a runtime (never in the server) the turn simply ends now.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                tokio::time::sleep(pause).await;
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// Whether shop pages are being served right now: the storefront notes each page request
+/// it starts, and "busy" means one started within [`PageTraffic::WINDOW`].
+pub struct PageTraffic {
+    epoch: Instant,
+    /// Milliseconds after `epoch` when the last page request started, plus one (0: never).
+    last: AtomicU64,
+}
+
+impl Default for PageTraffic {
+    fn default() -> Self {
+        PageTraffic {
+            epoch: Instant::now(),
+            last: AtomicU64::new(0),
+        }
+    }
+}
+
+impl PageTraffic {
+    /// How recent the last page request must be for pages to count as being served.
+    pub const WINDOW: Duration = Duration::from_millis(250);
+
+    /// Notes that a page request started now.
+    pub fn started(&self) {
+        let now = self.epoch.elapsed().as_millis() as u64 + 1;
+        // One store per request; skipping equal values keeps the cache line quiet under load.
+        if self.last.load(Ordering::Relaxed) != now {
+            self.last.store(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a page request started within the last [`PageTraffic::WINDOW`].
+    pub fn busy(&self) -> bool {
+        let last = self.last.load(Ordering::Relaxed);
+        let now = self.epoch.elapsed().as_millis() as u64 + 1;
+        last != 0 && now.saturating_sub(last) <= Self::WINDOW.as_millis() as u64
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+
+    fn gate(wait: Duration, share: u32) -> (WriteGate, Arc<PageTraffic>) {
+        let pages = Arc::new(PageTraffic::default());
+        (WriteGate::new(1, wait, share, pages.clone()), pages)
+    }
 
     #[tokio::test]
     async fn writers_take_turns_and_one_that_waits_too_long_is_told_so() {
-        let gate = WriteGate::new(1, Duration::from_millis(50));
+        let (gate, _) = gate(Duration::from_millis(50), 100);
         let first = gate.enter().await.expect("the first writer goes at once");
         // The second waits, then gives up with a clear error (503 for the customer).
         let second = gate.enter().await;
@@ -142,11 +243,54 @@ mod tests {
         drop(first);
         // Once the turn is given back, the next writer goes.
         assert!(gate.enter().await.is_ok());
-        assert!(matches!(
-            WriteGate::for_backend(sea_orm::DbBackend::Sqlite)
-                .permits
-                .available_permits(),
-            1
-        ));
+        let sqlite = WriteGate::for_backend(sea_orm::DbBackend::Sqlite, 25, Arc::default());
+        assert_eq!(sqlite.permits.available_permits(), 1);
+    }
+
+    /// How long the next writer waits for its turn after one that held it for `held`.
+    async fn wait_after_turn(gate: &WriteGate, held: Duration) -> Duration {
+        let turn = gate.enter().await.expect("a free gate");
+        tokio::time::sleep(held).await;
+        drop(turn);
+        let asked = Instant::now();
+        let _next = gate.enter().await.expect("the next turn");
+        asked.elapsed()
+    }
+
+    #[tokio::test]
+    async fn while_pages_are_served_commerce_keeps_to_its_share_of_the_time() {
+        let (gate, pages) = gate(Duration::from_secs(5), 20);
+        pages.started();
+        assert!(pages.busy());
+        // A 30 ms turn at a 20% share keeps the gate closed for 4 × 30 ms = 120 ms more.
+        let waited = wait_after_turn(&gate, Duration::from_millis(30)).await;
+        assert!(
+            waited >= Duration::from_millis(100),
+            "waited only {waited:?}"
+        );
+        assert!(waited < Duration::from_secs(2), "waited {waited:?}");
+        // However long a turn was, the pause is bounded.
+        pages.started();
+        let waited = wait_after_turn(&gate, Duration::from_millis(200)).await;
+        assert!(waited >= WriteGate::MAX_PAUSE - Duration::from_millis(20));
+        assert!(waited < Duration::from_secs(1), "waited {waited:?}");
+    }
+
+    #[tokio::test]
+    async fn without_page_traffic_the_next_writer_goes_at_once() {
+        let (gate, pages) = gate(Duration::from_secs(5), 20);
+        let waited = wait_after_turn(&gate, Duration::from_millis(30)).await;
+        assert!(waited < Duration::from_millis(60), "waited {waited:?}");
+        // Traffic that stopped longer ago than the window does not slow commerce either.
+        pages.started();
+        tokio::time::sleep(PageTraffic::WINDOW + Duration::from_millis(50)).await;
+        assert!(!pages.busy());
+        let waited = wait_after_turn(&gate, Duration::from_millis(30)).await;
+        assert!(waited < Duration::from_millis(60), "waited {waited:?}");
+        // A share of 100% never pauses.
+        let (all, pages) = self::gate(Duration::from_secs(5), 100);
+        pages.started();
+        let waited = wait_after_turn(&all, Duration::from_millis(30)).await;
+        assert!(waited < Duration::from_millis(60), "waited {waited:?}");
     }
 }

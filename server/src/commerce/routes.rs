@@ -26,7 +26,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
-use tokio::sync::SemaphorePermit;
 
 /// The largest cart or checkout request body read.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -183,7 +182,7 @@ async fn answer_change(
     state: &AppState,
     shop: &shop::Model,
     cart: &entity::cart::Model,
-    (outcome, turn): (Result<String, CommerceError>, SemaphorePermit<'_>),
+    (outcome, turn): (Result<String, CommerceError>, super::Turn),
     json: bool,
     cookie: Option<HeaderValue>,
 ) -> Result<Response, AppError> {

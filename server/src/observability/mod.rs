@@ -174,6 +174,9 @@ fn status_class(status: StatusCode) -> &'static str {
 /// the shop's error log.
 pub async fn track(State(state): State<crate::AppState>, req: Request, next: Next) -> Response {
     let class = route_class(req.uri().path());
+    if class == "storefront" {
+        state.page_traffic.started();
+    }
     let host = crate::storefront::request_host(req.headers());
     let started = Instant::now();
     let res = next.run(req).await;
