@@ -5,11 +5,14 @@
 
 pub mod canvas;
 pub mod client;
+pub mod dialogs;
 pub mod input;
 pub mod inspector;
-pub mod panels;
+pub mod palette;
 #[cfg(feature = "hydrate")]
 pub mod text;
+pub mod toast;
+pub mod top_bar;
 #[cfg(feature = "hydrate")]
 pub mod transport;
 pub mod tree;
@@ -471,7 +474,7 @@ pub fn EditorPage() -> impl IntoView {
     let loaded = move || ed.info.with(Option::is_some);
     view! {
         <div class="flex h-screen flex-col overflow-hidden bg-slate-100">
-            <panels::TopBar />
+            <top_bar::TopBar />
             <Show
                 when=loaded
                 fallback=move || view! {
@@ -484,12 +487,12 @@ pub fn EditorPage() -> impl IntoView {
                 }
             >
                 <div class="flex min-h-0 flex-1">
-                    <panels::Palette />
+                    <palette::Palette />
                     <canvas::Canvas />
                     <inspector::Inspector />
                 </div>
             </Show>
-            <panels::Toast />
+            <toast::Toast />
         </div>
     }
 }
