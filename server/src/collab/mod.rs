@@ -28,14 +28,3 @@ pub use connection::Connection;
 pub use hub::{Hub, HubError, Member, PageSignal};
 pub use limits::{Close, Limits};
 pub use room::Room;
-
-use entity::page;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
-
-/// Loads a page by id (any shop); callers check membership.
-pub async fn find_page(
-    db: &DatabaseConnection,
-    page_id: i64,
-) -> Result<Option<page::Model>, DbErr> {
-    page::Entity::find_by_id(page_id).one(db).await
-}

@@ -3,8 +3,8 @@
 //! role decides inside the protocol whether updates count. A quota that is used up is
 //! answered after the upgrade with a close frame (1008) so the browser can read why.
 
-use super::{Close, Connection, HubError, Member, find_page};
-use crate::auth::{CurrentUser, role_in};
+use super::{Close, Connection, HubError, Member};
+use crate::auth::{CurrentUser, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -21,13 +21,9 @@ pub async fn collab(
     user: CurrentUser,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let page = find_page(&state.db, page_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     // Not a member of the page's shop: the page does not exist for this user.
-    let role = role_in(&state.db, user.user.id, page.shop_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (page, role) =
+        crate::pages::for_member(&state.db, user.user.id, page_id, Role::Viewer).await?;
     let member = Member {
         user_id: user.user.id,
         session_id: user.session.id().map(|id| id.to_string()),

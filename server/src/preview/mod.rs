@@ -8,7 +8,6 @@
 
 pub mod token;
 
-use crate::api::page_for;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::state::AppState;
@@ -82,9 +81,7 @@ async fn check(
     if tenant.shop.id != claims.shop_id {
         return None;
     }
-    let page = page::Entity::find_by_id(claims.page_id)
-        .filter(page::Column::ShopId.eq(claims.shop_id))
-        .one(&state.db)
+    let page = crate::pages::in_shop(&state.db, claims.shop_id, claims.page_id)
         .await
         .ok()??;
     (page.preview_epoch == claims.epoch).then_some((tenant, page, claims))
@@ -341,11 +338,7 @@ impl Watch {
 
     /// The page still exists in its shop at the link's epoch (links were not revoked).
     async fn link_holds(&self) -> bool {
-        match page::Entity::find_by_id(self.page_id)
-            .filter(page::Column::ShopId.eq(self.shop_id))
-            .one(&self.db)
-            .await
-        {
+        match crate::pages::in_shop(&self.db, self.shop_id, self.page_id).await {
             Ok(page) => page.is_some_and(|p| p.preview_epoch == self.epoch),
             // A database hiccup does not end a preview; the next check decides.
             Err(_) => true,
@@ -374,7 +367,7 @@ pub async fn create(
     Path(id): Path<i64>,
     body: Option<AppJson<NewLink>>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let ttl = body
         .and_then(|AppJson(b)| b.ttl_seconds)
         .unwrap_or(DEFAULT_TTL_SECS);
@@ -430,7 +423,7 @@ pub async fn count(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     Ok(Json(
         json!({"active_links": active_links(&state, &page).await?}),
     ))
@@ -442,7 +435,7 @@ pub async fn revoke(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let revoked = active_links(&state, &page).await?;
     page::ActiveModel {
         id: Set(page.id),
