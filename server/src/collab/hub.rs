@@ -7,7 +7,7 @@
 //! whose rooms are all taken still publishes.
 
 use super::connection::Connection;
-use super::room::{Room, encoded_len, full_state, replace_update};
+use super::room::{DraftDoc, Room, replace_update};
 use super::store::DraftStore;
 use super::{Close, Limits, doc, new_doc};
 use crate::error::AppError;
@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 use tokio::sync::{Mutex, watch};
-use yrs::{Doc, Transact};
+use yrs::Transact;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -95,7 +95,7 @@ pub struct PageSignal {
 
 /// A draft read from storage.
 struct Loaded {
-    doc: Doc,
+    doc: DraftDoc,
     /// False when nothing was stored: `doc` was seeded from the live revision.
     stored: bool,
     /// Log rows not yet folded into the snapshot.
@@ -205,7 +205,7 @@ impl Hub {
             };
             doc::seed_doc(&doc, &fields, &blocks);
             return Ok(Loaded {
-                doc,
+                doc: DraftDoc::new(doc),
                 stored: false,
                 pending: 0,
             });
@@ -234,7 +234,7 @@ impl Hub {
             }
         }
         Ok(Loaded {
-            doc,
+            doc: DraftDoc::new(doc),
             stored: true,
             pending: stored.pending,
         })
@@ -244,12 +244,12 @@ impl Hub {
         let mut loaded = self.read_doc(page).await?;
         self.rebuild_if_too_deep(page, &mut loaded).await?;
         if !loaded.stored {
-            let state = full_state(&loaded.doc);
+            let state = loaded.doc.snapshot();
             self.store.append(page.shop_id, page.id, state).await?;
             loaded.pending = 1;
         }
         let last_id = self.store.last_update_id(page.id).await?;
-        let size = encoded_len(&loaded.doc);
+        let size = loaded.doc.encoded_len();
         tracing::debug!(
             page_id = page.id,
             pending = loaded.pending,
@@ -278,17 +278,17 @@ impl Hub {
         if !loaded.stored {
             return Ok(());
         }
-        let Some(rebuilt) = doc::rebuild_if_too_deep(&loaded.doc) else {
+        let Some(rebuilt) = doc::rebuild_if_too_deep(loaded.doc.doc()) else {
             return Ok(());
         };
         tracing::warn!(
             page_id = page.id,
             "stored draft nested too deeply to edit safely; rebuilt from what it reads"
         );
-        let state = full_state(&rebuilt);
+        let rebuilt = DraftDoc::new(rebuilt);
         let upto = self.store.last_update_id(page.id).await?;
         self.store
-            .compact(page.shop_id, page.id, state, upto)
+            .compact(page.shop_id, page.id, rebuilt.snapshot(), upto)
             .await?;
         loaded.doc = rebuilt;
         loaded.pending = 0;
@@ -302,7 +302,7 @@ impl Hub {
             return Ok(room.draft().await);
         }
         let loaded = self.read_doc(page).await?;
-        Ok(doc::read_draft(&loaded.doc))
+        Ok(doc::read_draft(loaded.doc.doc()))
     }
 
     /// Replaces the draft's blocks (restoring a revision into the draft): through the room
@@ -325,12 +325,12 @@ impl Hub {
         let mut loaded = self.read_doc(page).await?;
         // Replacing deletes the old blocks, which yrs does by recursing into them.
         self.rebuild_if_too_deep(page, &mut loaded).await?;
-        let update = replace_update(&loaded.doc, blocks);
+        let update = replace_update(loaded.doc.doc(), blocks);
         let data = if loaded.stored {
             update
         } else {
             // Nothing stored yet: the seed and the change go in as one full state.
-            full_state(&loaded.doc)
+            loaded.doc.snapshot()
         };
         self.store.append(page.shop_id, page.id, data).await?;
         drop(rooms);

@@ -25,7 +25,7 @@ use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 pub(crate) const SERVER: u64 = 0;
 
 struct RoomState {
-    doc: Doc,
+    doc: DraftDoc,
     /// Log rows not yet compacted.
     pending: u64,
     last_id: i64,
@@ -46,7 +46,7 @@ impl RoomState {
             return true;
         }
         if self.unmeasured > 0 {
-            self.doc_bytes = encoded_len(&self.doc);
+            self.doc_bytes = self.doc.encoded_len();
             self.unmeasured = 0;
             return self.doc_bytes + extra <= max;
         }
@@ -54,15 +54,32 @@ impl RoomState {
     }
 }
 
-/// A document's full state as one update: what a snapshot stores.
-pub(crate) fn full_state(doc: &Doc) -> Vec<u8> {
-    doc.transact()
-        .encode_state_as_update_v1(&StateVector::default())
-}
+/// A page's draft document, read from storage or held by a room. Its full state is encoded
+/// here only ([`DraftDoc::snapshot`]), so what a snapshot row stores, what the size limit
+/// measures and what a restore starts from cannot drift apart.
+pub(crate) struct DraftDoc(Doc);
 
-/// The size of a document's full state, as stored in a snapshot.
-pub(crate) fn encoded_len(doc: &Doc) -> usize {
-    full_state(doc).len()
+impl DraftDoc {
+    pub fn new(doc: Doc) -> Self {
+        Self(doc)
+    }
+
+    /// The yrs document itself.
+    pub fn doc(&self) -> &Doc {
+        &self.0
+    }
+
+    /// The full state as one update: what a snapshot stores.
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.0
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// The size of the full state, as stored in a snapshot.
+    pub fn encoded_len(&self) -> usize {
+        self.snapshot().len()
+    }
 }
 
 pub struct Room {
@@ -83,7 +100,7 @@ impl Room {
     pub(crate) fn new(
         page_id: i64,
         shop_id: i64,
-        doc: Doc,
+        doc: DraftDoc,
         pending: u64,
         last_id: i64,
         doc_bytes: usize,
@@ -203,7 +220,7 @@ impl Room {
 
     /// The document's state vector.
     pub(crate) async fn state_vector(&self) -> StateVector {
-        self.state.lock().await.doc.transact().state_vector()
+        self.state.lock().await.doc.doc().transact().state_vector()
     }
 
     /// What a peer with state vector `sv` lacks.
@@ -212,6 +229,7 @@ impl Room {
             .lock()
             .await
             .doc
+            .doc()
             .transact()
             .encode_state_as_update_v1(sv)
     }
@@ -219,7 +237,12 @@ impl Room {
     /// The draft as JSON.
     pub async fn draft(&self) -> doc::DraftJson {
         let state = self.state.lock().await;
-        doc::read_draft(&state.doc)
+        doc::read_draft(state.doc.doc())
+    }
+
+    /// The draft's full state as one update: what a snapshot stores.
+    pub async fn snapshot(&self) -> Vec<u8> {
+        self.state.lock().await.doc.snapshot()
     }
 
     /// Replaces the draft's blocks (restoring a revision into the draft), as one update that
@@ -229,7 +252,7 @@ impl Room {
         hub: &Hub,
         blocks: &[app::blocks::Block],
     ) -> Result<(), Close> {
-        let current = full_state(&self.state.lock().await.doc);
+        let current = self.snapshot().await;
         let scratch = new_doc();
         let decoded = Update::decode_v1(&current).map_err(|e| Close::Malformed(e.to_string()))?;
         scratch
@@ -272,7 +295,7 @@ impl Room {
             if from != SERVER && !state.fits(data.len(), hub.limits().max_document_bytes) {
                 return Err(Close::DocumentTooLarge);
             }
-            let doc = &state.doc;
+            let doc = state.doc.doc();
             // yrs can panic on some inputs; a panic must cost this room, not the process.
             // Refuses (applying nothing) shared types nested too deeply to edit safely.
             let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -317,7 +340,7 @@ impl Room {
         state.last_id = state.last_id.max(id);
         state.pending += 1;
         if state.pending >= hub.limits().compact_every {
-            let snapshot = full_state(&state.doc);
+            let snapshot = state.doc.snapshot();
             let size = snapshot.len();
             match hub
                 .store()
@@ -342,7 +365,7 @@ impl Room {
         if state.pending == 0 {
             return Ok(());
         }
-        let snapshot = full_state(&state.doc);
+        let snapshot = state.doc.snapshot();
         store
             .compact(self.shop_id, self.page_id, snapshot, state.last_id)
             .await?;
