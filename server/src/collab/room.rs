@@ -157,11 +157,11 @@ impl Room {
     }
 
     /// Removes a connection: its presence goes, and the others are told.
-    pub(crate) fn detach(&self, connection: u64, queue_limit: usize) {
+    pub(crate) fn detach(&self, hub: &Hub, connection: u64) {
         lock(&self.peers).remove(&connection);
         let gone = lock(&self.presence).leave(connection);
         if !gone.is_empty() {
-            self.broadcast(connection, false, presence_frame(gone), queue_limit);
+            self.broadcast(hub, connection, false, Frame::presence(gone));
         }
         self.touch();
     }
@@ -176,12 +176,19 @@ impl Room {
     }
 
     /// Queues a frame for every connection but `from` (and for `from` too if `to_sender`).
-    pub(crate) fn broadcast(&self, from: u64, to_sender: bool, frame: Vec<u8>, limit: usize) {
-        let frame = Arc::new(frame);
+    /// A document update also wakes the page's preview streams: its kind says so, not its
+    /// bytes.
+    pub(crate) fn broadcast(&self, hub: &Hub, from: u64, to_sender: bool, frame: Frame) {
+        let limit = hub.limits().max_queued_bytes;
+        let bytes = Arc::new(frame.bytes);
         for (id, link) in lock(&self.peers).iter() {
             if *id != from || to_sender {
-                link.outbox.push(frame.clone(), limit);
+                link.outbox.push(bytes.clone(), limit);
             }
+        }
+        match frame.kind {
+            FrameKind::Update => hub.page_changed(self.page_id),
+            FrameKind::Presence => {}
         }
     }
 
@@ -197,12 +204,7 @@ impl Room {
         let accepted =
             lock(&self.presence).apply(who, own, update, hub.limits().max_presence_bytes)?;
         if !accepted.is_empty() {
-            self.broadcast(
-                who.connection,
-                true,
-                presence_frame(accepted),
-                hub.limits().max_queued_bytes,
-            );
+            self.broadcast(hub, who.connection, true, Frame::presence(accepted));
         }
         Ok(())
     }
@@ -333,9 +335,7 @@ impl Room {
                 return Err(Close::Internal);
             }
         };
-        let frame = Message::Sync(SyncMessage::Update(data.to_vec())).encode_v1();
-        self.broadcast(from, false, frame, hub.limits().max_queued_bytes);
-        hub.page_changed(self.page_id);
+        self.broadcast(hub, from, false, Frame::update(data.to_vec()));
         let mut state = self.state.lock().await;
         state.last_id = state.last_id.max(id);
         state.pending += 1;
@@ -389,6 +389,36 @@ pub(crate) fn replace_update(doc: &Doc, blocks: &[app::blocks::Block]) -> Vec<u8
     doc.transact().encode_state_as_update_v1(&before)
 }
 
-fn presence_frame(entries: HashMap<ClientID, AwarenessUpdateEntry>) -> Vec<u8> {
-    Message::Awareness(AwarenessUpdate { clients: entries }).encode_v1()
+/// What a frame the room sends to its connections carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FrameKind {
+    /// A change to the document (a y-sync update).
+    Update,
+    /// Presence (y-sync awareness): who is here and what they have selected.
+    Presence,
+}
+
+/// A frame the room broadcasts: its kind, and the y-sync bytes that go on the wire.
+#[derive(Clone, Debug)]
+pub(crate) struct Frame {
+    pub kind: FrameKind,
+    pub bytes: Vec<u8>,
+}
+
+impl Frame {
+    /// A document update, as y-sync sends it.
+    fn update(update: Vec<u8>) -> Self {
+        Self {
+            kind: FrameKind::Update,
+            bytes: Message::Sync(SyncMessage::Update(update)).encode_v1(),
+        }
+    }
+
+    /// Presence entries, as y-sync sends them.
+    fn presence(entries: HashMap<ClientID, AwarenessUpdateEntry>) -> Self {
+        Self {
+            kind: FrameKind::Presence,
+            bytes: Message::Awareness(AwarenessUpdate { clients: entries }).encode_v1(),
+        }
+    }
 }
