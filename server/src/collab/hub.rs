@@ -7,7 +7,7 @@
 //! whose rooms are all taken still publishes.
 
 use super::connection::Connection;
-use super::room::{DraftDoc, Room, replace_update};
+use super::room::{DraftDoc, Rejected, Room, replace_update};
 use super::store::DraftStore;
 use super::{Close, Limits, doc, new_doc};
 use crate::error::AppError;
@@ -32,8 +32,8 @@ pub enum HubError {
     #[error("{0}")]
     Quota(String),
     /// The room refused a change (closed meanwhile, or storage failed).
-    #[error("{}", .0.reason())]
-    Refused(Close),
+    #[error(transparent)]
+    Refused(#[from] Rejected),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -42,10 +42,10 @@ impl From<HubError> for AppError {
     fn from(e: HubError) -> Self {
         match e {
             HubError::NotFound => AppError::NotFound,
-            HubError::RoomsFull | HubError::Quota(_) | HubError::Refused(Close::GoingAway) => {
+            HubError::RoomsFull | HubError::Quota(_) | HubError::Refused(Rejected::Closed) => {
                 AppError::Unavailable(e.to_string())
             }
-            HubError::Refused(c) => AppError::Internal(c.reason()),
+            HubError::Refused(why) => AppError::Internal(why.to_string()),
             HubError::Db(e) => AppError::Db(e),
         }
     }
@@ -315,10 +315,7 @@ impl Hub {
         let rooms = self.rooms.lock().await;
         if let Some(room) = rooms.get(&page.id).cloned() {
             drop(rooms);
-            return room
-                .replace_blocks(self, blocks)
-                .await
-                .map_err(HubError::Refused);
+            return Ok(room.replace_blocks(self, blocks).await?);
         }
         // The room map stays locked until the write is stored, so the page's room cannot
         // load meanwhile and miss it.

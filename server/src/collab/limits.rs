@@ -2,6 +2,7 @@
 //! codes a connection gets when it goes over. Every limit here exists because one client (or
 //! one member) could otherwise slow down or block every other shop on the server.
 
+use super::room::Rejected;
 use std::time::Duration;
 
 /// Limits that protect the server from one client, one user and one shop.
@@ -170,6 +171,18 @@ impl Close {
     }
 }
 
+/// The socket's answer to an update the room did not take.
+impl From<Rejected> for Close {
+    fn from(why: Rejected) -> Self {
+        match why {
+            Rejected::Closed => Close::GoingAway,
+            Rejected::Malformed(why) => Close::Malformed(why),
+            Rejected::TooLarge => Close::DocumentTooLarge,
+            Rejected::NotStored => Close::Internal,
+        }
+    }
+}
+
 fn truncate(mut s: String, max: usize) -> String {
     if s.len() > max {
         let mut at = max;
@@ -191,5 +204,17 @@ mod tests {
         assert!(long.reason().len() <= 123);
         assert!(long.reason().starts_with("malformed message: é"));
         assert_eq!(Close::Idle.code(), 4408);
+    }
+
+    #[test]
+    fn a_refused_update_closes_its_connection_with_the_matching_code() {
+        let codes = [
+            Rejected::Closed,
+            Rejected::Malformed("x".into()),
+            Rejected::TooLarge,
+            Rejected::NotStored,
+        ]
+        .map(|why| Close::from(why).code());
+        assert_eq!(codes, [1001, 1007, 4413, 1011]);
     }
 }

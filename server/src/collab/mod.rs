@@ -27,4 +27,4 @@ pub use app::draft::new_doc;
 pub use connection::Connection;
 pub use hub::{Hub, HubError, Member, PageSignal};
 pub use limits::{Close, Limits};
-pub use room::Room;
+pub use room::{Rejected, Room};

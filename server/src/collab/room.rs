@@ -253,20 +253,21 @@ impl Room {
         &self,
         hub: &Hub,
         blocks: &[app::blocks::Block],
-    ) -> Result<(), Close> {
+    ) -> Result<(), Rejected> {
         let current = self.snapshot().await;
         let scratch = new_doc();
-        let decoded = Update::decode_v1(&current).map_err(|e| Close::Malformed(e.to_string()))?;
+        let decoded =
+            Update::decode_v1(&current).map_err(|e| Rejected::Malformed(e.to_string()))?;
         scratch
             .transact_mut()
             .apply_update(decoded)
-            .map_err(|e| Close::Malformed(e.to_string()))?;
+            .map_err(|e| Rejected::Malformed(e.to_string()))?;
         let update = replace_update(&scratch, blocks);
         self.apply_local(hub, update).await
     }
 
     /// Applies an update made on the server (not by a connection), stores and broadcasts it.
-    pub async fn apply_local(&self, hub: &Hub, update: Vec<u8>) -> Result<(), Close> {
+    pub async fn apply_local(&self, hub: &Hub, update: Vec<u8>) -> Result<(), Rejected> {
         self.accept_update(hub, SERVER, &update).await
     }
 
@@ -278,24 +279,24 @@ impl Room {
         hub: &Hub,
         from: u64,
         data: &[u8],
-    ) -> Result<(), Close> {
+    ) -> Result<(), Rejected> {
         let committed = {
             let mut state = self.state.lock().await;
             if self.closed.load(Ordering::Acquire) {
-                return Err(Close::GoingAway);
+                return Err(Rejected::Closed);
             }
             // yrs asserts (debug builds) on client ids beyond 53 bits: malformed, not a panic.
             // Scanned before yrs decodes it: a value nested 100k deep would overflow yrs.
             let update = std::panic::catch_unwind(|| doc::decode_update(data))
-                .map_err(|_| Close::Malformed("update: undecodable client id".into()))?
-                .map_err(|e| Close::Malformed(format!("update: {e}")))?;
+                .map_err(|_| Rejected::Malformed("update: undecodable client id".into()))?
+                .map_err(|e| Rejected::Malformed(format!("update: {e}")))?;
             if update.is_empty() {
                 return Ok(());
             }
             // Server-made updates (a restore) are exempt: they are how an oversized draft
             // is reset.
             if from != SERVER && !state.fits(data.len(), hub.limits().max_document_bytes) {
-                return Err(Close::DocumentTooLarge);
+                return Err(Rejected::TooLarge);
             }
             let doc = state.doc.doc();
             // yrs can panic on some inputs; a panic must cost this room, not the process.
@@ -305,7 +306,7 @@ impl Room {
             }));
             match applied {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(Close::Malformed(format!("update: {e}"))),
+                Ok(Err(e)) => return Err(Rejected::Malformed(format!("update: {e}"))),
                 Err(_) => {
                     tracing::error!(
                         page_id = self.page_id,
@@ -313,7 +314,7 @@ impl Room {
                     );
                     drop(state);
                     hub.discard(self).await;
-                    return Err(Close::Internal);
+                    return Err(Rejected::NotStored);
                 }
             }
             state.doc_bytes += data.len();
@@ -332,7 +333,7 @@ impl Room {
                 tracing::error!(page_id = self.page_id, error = %e, "storing a draft update failed; reloading the room");
                 // The in-memory doc is ahead of the database: drop it so nobody sees that.
                 hub.discard(self).await;
-                return Err(Close::Internal);
+                return Err(Rejected::NotStored);
             }
         };
         self.broadcast(hub, from, false, Frame::update(data.to_vec()));
@@ -387,6 +388,28 @@ pub(crate) fn replace_update(doc: &Doc, blocks: &[app::blocks::Block]) -> Vec<u8
         }
     }
     doc.transact().encode_state_as_update_v1(&before)
+}
+
+/// Why a room did not take an update. The socket layer answers a connection with the
+/// matching close code (`From<Rejected> for Close`); the API answers a restore with an HTTP
+/// error (`From<HubError> for AppError`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    /// The room was closed meanwhile (unloaded, or the server is shutting down); a fresh
+    /// room takes the update.
+    #[error("server shutting down")]
+    Closed,
+    /// The update does not decode, or nests too deeply.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// The update would make the draft larger than
+    /// [`Limits::max_document_bytes`](super::Limits::max_document_bytes).
+    #[error("the draft would be too large")]
+    TooLarge,
+    /// Applying or storing the update failed; the room was dropped so it reloads from what
+    /// is stored.
+    #[error("could not store the update")]
+    NotStored,
 }
 
 /// What a frame the room sends to its connections carries.
