@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 use tokio::sync::{Mutex, watch};
+use tokio_util::sync::{CancellationToken, DropGuard};
 use yrs::Transact;
 
 #[derive(Debug, thiserror::Error)]
@@ -110,13 +111,27 @@ pub struct Hub {
     links: StdMutex<HashMap<u64, Arc<Link>>>,
     watches: StdMutex<HashMap<i64, watch::Sender<PageSignal>>>,
     next_connection: AtomicU64,
-    shutdown: watch::Sender<bool>,
+    /// Cancelled when the server shuts down (a child of the server's shutdown token) or when
+    /// the hub is dropped: ends the hub's background tasks.
+    tasks: CancellationToken,
+    _tasks_end_on_drop: DropGuard,
 }
 
 impl Hub {
     /// Starts the hub, its storage writer and its permission re-checks (needs a Tokio
-    /// runtime).
+    /// runtime), for a tool or test that never shuts the server down.
     pub fn new(db: DatabaseConnection, limits: Limits) -> Arc<Self> {
+        Self::with_shutdown(db, limits, &CancellationToken::new())
+    }
+
+    /// Starts the hub like [`Hub::new`]; its background tasks end when `shutdown` is
+    /// cancelled (the server's token, [`AppState::shutdown`](crate::AppState::shutdown)).
+    pub fn with_shutdown(
+        db: DatabaseConnection,
+        limits: Limits,
+        shutdown: &CancellationToken,
+    ) -> Arc<Self> {
+        let tasks = shutdown.child_token();
         let hub = Arc::new(Self {
             store: DraftStore::new(db.clone()),
             db,
@@ -125,7 +140,8 @@ impl Hub {
             links: StdMutex::new(HashMap::new()),
             watches: StdMutex::new(HashMap::new()),
             next_connection: AtomicU64::new(1),
-            shutdown: watch::channel(false).0,
+            _tasks_end_on_drop: tasks.clone().drop_guard(),
+            tasks,
         });
         super::recheck::spawn(&hub);
         hub
@@ -139,9 +155,9 @@ impl Hub {
         &self.store
     }
 
-    /// Resolves when the hub is told to shut down.
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
+    /// Cancelled at shutdown or when the hub is dropped: its background tasks watch this.
+    pub(crate) fn tasks(&self) -> &CancellationToken {
+        &self.tasks
     }
 
     /// The page's room, loading it (or seeding the draft from the live revision) if needed.
@@ -482,22 +498,21 @@ impl Hub {
     /// Runs [`Hub::sweep`] periodically until shutdown.
     pub fn spawn_sweeper(self: &Arc<Self>) {
         let hub = self.clone();
-        let mut stop = self.shutdown_signal();
         tokio::spawn(async move {
             let every = (hub.limits.idle_unload / 2).max(Duration::from_millis(50));
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(every) => hub.sweep().await,
-                    _ = stop.changed() => break,
+                    _ = hub.tasks.cancelled() => break,
                 }
             }
         });
     }
 
-    /// Tells connections to close and compacts every room. Updates are already durable; this
-    /// only leaves the log short for the next start.
-    pub async fn shutdown(&self) {
-        let _ = self.shutdown.send(true);
+    /// Compacts every room, once the server's shutdown token is cancelled (which closes the
+    /// connections). Updates are already durable; this only leaves the log short for the
+    /// next start.
+    pub async fn flush(&self) {
         let mut rooms = self.rooms.lock().await;
         for (id, room) in rooms.drain() {
             if let Err(e) = room.compact(&self.store).await {

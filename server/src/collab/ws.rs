@@ -135,7 +135,7 @@ async fn forward(
 async fn run(socket: WebSocket, mut conn: Connection, state: AppState) {
     let limits = state.hub.limits().clone();
     let (mut tx, mut rx) = socket.split();
-    let mut stop = state.hub.shutdown_signal();
+    let stop = state.shutdown.clone();
     let mut close: Option<Close> = None;
     for frame in conn.greeting().await {
         if !send(
@@ -188,7 +188,7 @@ async fn run(socket: WebSocket, mut conn: Connection, state: AppState) {
                 Err(c) => { close = Some(c); break; }
             },
             _ = &mut idle => { close = Some(Close::Idle); break; }
-            _ = stop.changed() => { close = Some(Close::GoingAway); break; }
+            _ = stop.cancelled() => { close = Some(Close::GoingAway); break; }
         }
     }
     match close {

@@ -263,7 +263,6 @@ pub async fn events(
     let until = tokio::time::Instant::now()
         + std::time::Duration::from_secs((claims.expires_at - Utc::now().timestamp()).max(0) as u64);
     let every = state.hub.limits().recheck_every;
-    let mut stop = state.hub.shutdown_signal();
     let signal = state.hub.watch_page(page.id);
     let seen = *signal.borrow();
     let watch = Watch {
@@ -284,9 +283,7 @@ pub async fn events(
         })
     })
     .take_until(tokio::time::sleep_until(until))
-    .take_until(async move {
-        let _ = stop.wait_for(|stopping| *stopping).await;
-    });
+    .take_until(state.shutdown.clone().cancelled_owned());
     (
         preview_headers(),
         Sse::new(stream).keep_alive(KeepAlive::default()),
