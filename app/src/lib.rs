@@ -5,6 +5,7 @@
 #![recursion_limit = "512"]
 
 pub mod admin;
+pub mod api_types;
 pub mod blocks;
 pub mod commerce;
 pub mod draft;

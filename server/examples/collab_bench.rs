@@ -72,7 +72,7 @@ async fn heap_per_idle_room() -> f64 {
             .await
             .expect("publish");
         pages.push(
-            server::collab::find_page(&db, page.id)
+            server::pages::find(&db, page.id)
                 .await
                 .expect("q")
                 .expect("page"),

@@ -513,11 +513,20 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let state = AppState::new(db, config)
         .with_preview_keys(preview_keys)
         .with_payments(payments);
+    // Ctrl-C or SIGTERM cancels the one shutdown token; everything below watches it.
+    let shutdown = state.shutdown.clone();
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown_signal().await;
+            shutdown.cancel();
+        }
+    });
     state.hub.spawn_sweeper();
     crate::auth::session_store::DbSessionStore::new(state.db.clone())
-        .spawn_sweeper(crate::auth::session_store::SWEEP_PERIOD);
+        .spawn_sweeper(crate::auth::session_store::SWEEP_PERIOD, shutdown.clone());
     crate::publish::schedule::spawn(state.clone(), std::time::Duration::from_secs(5));
-    crate::commerce::spawn_sweeper(state.db.clone());
+    crate::commerce::spawn_sweeper(state.db.clone(), shutdown.clone());
     crate::lifecycle::jobs::spawn_worker(state.clone(), crate::smoke::loopback_base(bound));
     if let Some(metrics_addr) = state.config.metrics_addr {
         let bound = crate::observability::serve_metrics(metrics_addr, state.clone()).await?;
@@ -542,16 +551,18 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Close collaborators' sockets so the server can stop; drafts are already stored.
-            hub.shutdown().await;
+            shutdown.cancelled().await;
+            // Collaborators' sockets close on the token; drafts are already stored, this
+            // leaves the log short for the next start.
+            hub.flush().await;
         })
         .await?;
     tracing::info!("shut down");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
+/// Resolves on Ctrl-C or SIGTERM (`serve` turns this into cancelling
+/// [`AppState::shutdown`]).
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

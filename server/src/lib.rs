@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod lifecycle;
 pub mod observability;
+pub mod pages;
 pub mod payments;
 pub mod preview;
 pub mod publish;

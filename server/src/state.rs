@@ -14,6 +14,7 @@ use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -23,6 +24,9 @@ pub struct AppState {
     pub revisions: Arc<RevisionCache>,
     pub tenants: Arc<TenantCache>,
     pub hub: Arc<Hub>,
+    /// Cancelled once, when the server stops (Ctrl-C or SIGTERM): open sockets close, preview
+    /// streams end, background tasks stop, and then the hub compacts its rooms.
+    pub shutdown: CancellationToken,
     pub login_limiter: Arc<LoginLimiter>,
     /// Bounds the password checks running at once (logins beyond it get `503`).
     pub hash_gate: Arc<HashGate>,
@@ -54,6 +58,7 @@ impl AppState {
             .site_addr(config.addr)
             .build();
         let page_traffic = Arc::new(crate::commerce::PageTraffic::default());
+        let shutdown = CancellationToken::new();
         Self {
             db: db.clone(),
             render_cache: Arc::new(RenderCache::new(
@@ -65,7 +70,8 @@ impl AppState {
                 Duration::from_secs(30),
                 Duration::from_secs(5),
             )),
-            hub: Hub::new(db.clone(), limits),
+            hub: Hub::with_shutdown(db.clone(), limits, &shutdown),
+            shutdown,
             login_limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
             hash_gate: Arc::new(HashGate::for_config(&config)),
             // Configured keys, else a throwaway one: tests and the commands other than `serve`

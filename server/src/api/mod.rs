@@ -10,7 +10,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
-use entity::page;
 use sea_orm::DatabaseConnection;
 
 pub fn router() -> Router<AppState> {
@@ -44,21 +43,6 @@ pub fn router() -> Router<AppState> {
         .merge(crate::commerce::routes::api_routes())
         .merge(crate::lifecycle::routes::routes())
         .layer(axum::middleware::from_fn(auth::check_origin))
-}
-
-/// A page the user may act on with at least `min` role. Pages of shops the user is not a
-/// member of answer 404, exactly like pages that do not exist.
-pub async fn page_for(
-    db: &DatabaseConnection,
-    user_id: i64,
-    page_id: i64,
-    min: Role,
-) -> Result<(page::Model, Role), AppError> {
-    let page = crate::collab::find_page(db, page_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let role = require_role(db, user_id, page.shop_id, min).await?;
-    Ok((page, role))
 }
 
 /// The user's role in a shop if it is at least `min`: non-members get `404` (the shop's

@@ -1,6 +1,5 @@
 //! Pages of a shop, their drafts, and publishing a draft.
 
-use super::page_for;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::publish::PreparedDraft;
@@ -138,7 +137,7 @@ pub async fn update(
     Path(id): Path<i64>,
     AppJson(body): AppJson<PageChanges>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let mut changes = page::ActiveModel {
         id: Set(page.id),
         updated_at: Set(Utc::now()),
@@ -183,7 +182,7 @@ pub async fn show(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, role) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    let (page, role) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     let shop = shop::Entity::find_by_id(page.shop_id)
         .one(&state.db)
         .await?
@@ -204,7 +203,7 @@ pub async fn delete(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     // Editors still connected are closed first, so nobody keeps editing a deleted draft.
     state.hub.forget_page(page.id).await;
     page::Entity::delete_by_id(page.id).exec(&state.db).await?;
@@ -219,7 +218,7 @@ pub async fn draft(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     // Read without taking a room slot: a server with every room taken still answers.
     let draft = state.hub.draft(&page).await?;
     let page_type = PageType::from_name(&page.page_type).unwrap_or(PageType::Page);
@@ -243,7 +242,7 @@ pub async fn publish(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     // Read without taking a room slot: publishing never waits for a free one.
     let nodes = state.hub.draft(&page).await?.nodes();
     let published = state
@@ -273,7 +272,7 @@ pub async fn schedule(
     Path(id): Path<i64>,
     AppJson(body): AppJson<Schedule>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let now = Utc::now();
     if body.publish_at <= now || body.publish_at > now + chrono::Duration::days(366) {
         return Err(AppError::BadRequest(
@@ -297,7 +296,7 @@ pub async fn unschedule(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let updated = page::ActiveModel {
         id: Set(page.id),
         publish_at: Set(None),

@@ -2,7 +2,6 @@
 //! restoring an old revision (published again as a new one, optionally resetting the draft);
 //! unpublishing.
 
-use super::page_for;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::publish::store;
@@ -27,7 +26,7 @@ pub async fn list(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     // One more than shown, so the oldest shown revision has something to compare with.
     let revisions = published_page::Entity::find()
         .filter(published_page::Column::ShopId.eq(page.shop_id))
@@ -101,7 +100,7 @@ pub async fn show(
     user: CurrentUser,
     Path((id, number)): Path<(i64, i64)>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     let (r, blocks) = revision(&state, &page, number).await?;
     Ok(Json(json!({
         "revision": {"id": r.id, "number": r.number, "title": r.title, "slug": r.slug, "published_at": r.created_at,
@@ -123,7 +122,7 @@ pub async fn restore(
     Path((id, number)): Path<(i64, i64)>,
     body: Option<AppJson<Restore>>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let (_, blocks) = revision(&state, &page, number).await?;
     let nodes: Vec<BlockNode> = serde_json::from_value(
         serde_json::to_value(&blocks).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -152,7 +151,7 @@ pub async fn unpublish(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     page::ActiveModel {
         id: Set(page.id),
         live_revision_id: Set(None),

@@ -7,6 +7,7 @@ use entity::session;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
@@ -107,14 +108,21 @@ impl DbSessionStore {
             .rows_affected)
     }
 
-    /// Deletes expired sessions now and then every `period`, for as long as the runtime
-    /// runs; a failed sweep is logged and retried at the next tick.
-    pub fn spawn_sweeper(self, period: Duration) -> tokio::task::JoinHandle<()> {
+    /// Deletes expired sessions now and then every `period`, until `stop` is cancelled; a
+    /// failed sweep is logged and retried at the next tick.
+    pub fn spawn_sweeper(
+        self,
+        period: Duration,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(period);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticks.tick().await;
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    _ = stop.cancelled() => break,
+                }
                 match self.delete_expired().await {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(deleted = n, "expired sessions deleted"),

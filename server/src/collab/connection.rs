@@ -149,8 +149,7 @@ impl Drop for Connection {
     /// This client's presence is removed and announced and its place in the room freed; the
     /// seat (quotas, re-checks) is released right after, when its field is dropped.
     fn drop(&mut self) {
-        let limit = self.seat.hub.limits().max_queued_bytes;
-        self.room.detach(self.id, limit);
+        self.room.detach(&self.seat.hub, self.id);
     }
 }
 

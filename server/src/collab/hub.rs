@@ -7,7 +7,7 @@
 //! whose rooms are all taken still publishes.
 
 use super::connection::Connection;
-use super::room::{Room, encoded_len, full_state, replace_update};
+use super::room::{DraftDoc, Rejected, Room, replace_update};
 use super::store::DraftStore;
 use super::{Close, Limits, doc, new_doc};
 use crate::error::AppError;
@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 use tokio::sync::{Mutex, watch};
-use yrs::{Doc, Transact};
+use tokio_util::sync::{CancellationToken, DropGuard};
+use yrs::Transact;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -32,8 +33,8 @@ pub enum HubError {
     #[error("{0}")]
     Quota(String),
     /// The room refused a change (closed meanwhile, or storage failed).
-    #[error("{}", .0.reason())]
-    Refused(Close),
+    #[error(transparent)]
+    Refused(#[from] Rejected),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -42,10 +43,10 @@ impl From<HubError> for AppError {
     fn from(e: HubError) -> Self {
         match e {
             HubError::NotFound => AppError::NotFound,
-            HubError::RoomsFull | HubError::Quota(_) | HubError::Refused(Close::GoingAway) => {
+            HubError::RoomsFull | HubError::Quota(_) | HubError::Refused(Rejected::Closed) => {
                 AppError::Unavailable(e.to_string())
             }
-            HubError::Refused(c) => AppError::Internal(c.reason()),
+            HubError::Refused(why) => AppError::Internal(why.to_string()),
             HubError::Db(e) => AppError::Db(e),
         }
     }
@@ -95,7 +96,7 @@ pub struct PageSignal {
 
 /// A draft read from storage.
 struct Loaded {
-    doc: Doc,
+    doc: DraftDoc,
     /// False when nothing was stored: `doc` was seeded from the live revision.
     stored: bool,
     /// Log rows not yet folded into the snapshot.
@@ -110,13 +111,27 @@ pub struct Hub {
     links: StdMutex<HashMap<u64, Arc<Link>>>,
     watches: StdMutex<HashMap<i64, watch::Sender<PageSignal>>>,
     next_connection: AtomicU64,
-    shutdown: watch::Sender<bool>,
+    /// Cancelled when the server shuts down (a child of the server's shutdown token) or when
+    /// the hub is dropped: ends the hub's background tasks.
+    tasks: CancellationToken,
+    _tasks_end_on_drop: DropGuard,
 }
 
 impl Hub {
     /// Starts the hub, its storage writer and its permission re-checks (needs a Tokio
-    /// runtime).
+    /// runtime), for a tool or test that never shuts the server down.
     pub fn new(db: DatabaseConnection, limits: Limits) -> Arc<Self> {
+        Self::with_shutdown(db, limits, &CancellationToken::new())
+    }
+
+    /// Starts the hub like [`Hub::new`]; its background tasks end when `shutdown` is
+    /// cancelled (the server's token, [`AppState::shutdown`](crate::AppState::shutdown)).
+    pub fn with_shutdown(
+        db: DatabaseConnection,
+        limits: Limits,
+        shutdown: &CancellationToken,
+    ) -> Arc<Self> {
+        let tasks = shutdown.child_token();
         let hub = Arc::new(Self {
             store: DraftStore::new(db.clone()),
             db,
@@ -125,7 +140,8 @@ impl Hub {
             links: StdMutex::new(HashMap::new()),
             watches: StdMutex::new(HashMap::new()),
             next_connection: AtomicU64::new(1),
-            shutdown: watch::channel(false).0,
+            _tasks_end_on_drop: tasks.clone().drop_guard(),
+            tasks,
         });
         super::recheck::spawn(&hub);
         hub
@@ -139,9 +155,9 @@ impl Hub {
         &self.store
     }
 
-    /// Resolves when the hub is told to shut down.
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
+    /// Cancelled at shutdown or when the hub is dropped: its background tasks watch this.
+    pub(crate) fn tasks(&self) -> &CancellationToken {
+        &self.tasks
     }
 
     /// The page's room, loading it (or seeding the draft from the live revision) if needed.
@@ -205,7 +221,7 @@ impl Hub {
             };
             doc::seed_doc(&doc, &fields, &blocks);
             return Ok(Loaded {
-                doc,
+                doc: DraftDoc::new(doc),
                 stored: false,
                 pending: 0,
             });
@@ -234,7 +250,7 @@ impl Hub {
             }
         }
         Ok(Loaded {
-            doc,
+            doc: DraftDoc::new(doc),
             stored: true,
             pending: stored.pending,
         })
@@ -244,12 +260,12 @@ impl Hub {
         let mut loaded = self.read_doc(page).await?;
         self.rebuild_if_too_deep(page, &mut loaded).await?;
         if !loaded.stored {
-            let state = full_state(&loaded.doc);
+            let state = loaded.doc.snapshot();
             self.store.append(page.shop_id, page.id, state).await?;
             loaded.pending = 1;
         }
         let last_id = self.store.last_update_id(page.id).await?;
-        let size = encoded_len(&loaded.doc);
+        let size = loaded.doc.encoded_len();
         tracing::debug!(
             page_id = page.id,
             pending = loaded.pending,
@@ -278,17 +294,17 @@ impl Hub {
         if !loaded.stored {
             return Ok(());
         }
-        let Some(rebuilt) = doc::rebuild_if_too_deep(&loaded.doc) else {
+        let Some(rebuilt) = doc::rebuild_if_too_deep(loaded.doc.doc()) else {
             return Ok(());
         };
         tracing::warn!(
             page_id = page.id,
             "stored draft nested too deeply to edit safely; rebuilt from what it reads"
         );
-        let state = full_state(&rebuilt);
+        let rebuilt = DraftDoc::new(rebuilt);
         let upto = self.store.last_update_id(page.id).await?;
         self.store
-            .compact(page.shop_id, page.id, state, upto)
+            .compact(page.shop_id, page.id, rebuilt.snapshot(), upto)
             .await?;
         loaded.doc = rebuilt;
         loaded.pending = 0;
@@ -302,7 +318,7 @@ impl Hub {
             return Ok(room.draft().await);
         }
         let loaded = self.read_doc(page).await?;
-        Ok(doc::read_draft(&loaded.doc))
+        Ok(doc::read_draft(loaded.doc.doc()))
     }
 
     /// Replaces the draft's blocks (restoring a revision into the draft): through the room
@@ -315,22 +331,19 @@ impl Hub {
         let rooms = self.rooms.lock().await;
         if let Some(room) = rooms.get(&page.id).cloned() {
             drop(rooms);
-            return room
-                .replace_blocks(self, blocks)
-                .await
-                .map_err(HubError::Refused);
+            return Ok(room.replace_blocks(self, blocks).await?);
         }
         // The room map stays locked until the write is stored, so the page's room cannot
         // load meanwhile and miss it.
         let mut loaded = self.read_doc(page).await?;
         // Replacing deletes the old blocks, which yrs does by recursing into them.
         self.rebuild_if_too_deep(page, &mut loaded).await?;
-        let update = replace_update(&loaded.doc, blocks);
+        let update = replace_update(loaded.doc.doc(), blocks);
         let data = if loaded.stored {
             update
         } else {
             // Nothing stored yet: the seed and the change go in as one full state.
-            full_state(&loaded.doc)
+            loaded.doc.snapshot()
         };
         self.store.append(page.shop_id, page.id, data).await?;
         drop(rooms);
@@ -485,22 +498,21 @@ impl Hub {
     /// Runs [`Hub::sweep`] periodically until shutdown.
     pub fn spawn_sweeper(self: &Arc<Self>) {
         let hub = self.clone();
-        let mut stop = self.shutdown_signal();
         tokio::spawn(async move {
             let every = (hub.limits.idle_unload / 2).max(Duration::from_millis(50));
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(every) => hub.sweep().await,
-                    _ = stop.changed() => break,
+                    _ = hub.tasks.cancelled() => break,
                 }
             }
         });
     }
 
-    /// Tells connections to close and compacts every room. Updates are already durable; this
-    /// only leaves the log short for the next start.
-    pub async fn shutdown(&self) {
-        let _ = self.shutdown.send(true);
+    /// Compacts every room, once the server's shutdown token is cancelled (which closes the
+    /// connections). Updates are already durable; this only leaves the log short for the
+    /// next start.
+    pub async fn flush(&self) {
         let mut rooms = self.rooms.lock().await;
         for (id, room) in rooms.drain() {
             if let Err(e) = room.compact(&self.store).await {

@@ -2,6 +2,8 @@
 //! codes a connection gets when it goes over. Every limit here exists because one client (or
 //! one member) could otherwise slow down or block every other shop on the server.
 
+use super::room::Rejected;
+use app::api_types::CloseCode;
 use std::time::Duration;
 
 /// Limits that protect the server from one client, one user and one shop.
@@ -90,21 +92,8 @@ impl Default for Limits {
     }
 }
 
-/// Why a connection is closed, with the WebSocket close code it is answered with.
-///
-/// | code | meaning |
-/// |------|---------|
-/// | 1001 | server shutting down |
-/// | 1007 | not y-sync, or an update that does not decode |
-/// | 1008 | a quota: too many connections (user or shop) or rooms (shop) |
-/// | 1009 | a message, a frame's message count or a presence state over its limit |
-/// | 1011 | the server could not store an update |
-/// | 1013 | the client reads too slowly to keep up |
-/// | 4401 | the login session ended (logout, expiry, password reset) |
-/// | 4403 | the member may no longer edit this page (demoted or removed): reconnect |
-/// | 4408 | nothing received for [`Limits::idle_timeout`] |
-/// | 4413 | the edit would make the draft larger than [`Limits::max_document_bytes`] |
-/// | 4429 | more messages than [`Limits::messages_per_second`] allows |
+/// Why a connection is closed, with the reason sent along. The close code comes from
+/// [`CloseCode`], which the editor reads back too.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Close {
     /// 1009: a message over [`Limits::max_message_bytes`].
@@ -134,20 +123,26 @@ pub enum Close {
 }
 
 impl Close {
-    pub fn code(&self) -> u16 {
+    /// What the client is told this close means.
+    pub fn kind(&self) -> CloseCode {
         match self {
-            Close::TooBig | Close::OverBudget(_) => 1009,
-            Close::Malformed(_) => 1007,
-            Close::Quota(_) => 1008,
-            Close::RateLimited => 4429,
-            Close::Internal => 1011,
-            Close::GoingAway => 1001,
-            Close::TooSlow => 1013,
-            Close::SessionEnded => 4401,
-            Close::PermissionChanged => 4403,
-            Close::Idle => 4408,
-            Close::DocumentTooLarge => 4413,
+            Close::TooBig | Close::OverBudget(_) => CloseCode::TooBig,
+            Close::Malformed(_) => CloseCode::Malformed,
+            Close::Quota(_) => CloseCode::Quota,
+            Close::RateLimited => CloseCode::RateLimited,
+            Close::Internal => CloseCode::Internal,
+            Close::GoingAway => CloseCode::GoingAway,
+            Close::TooSlow => CloseCode::TooSlow,
+            Close::SessionEnded => CloseCode::SessionEnded,
+            Close::PermissionChanged => CloseCode::PermissionChanged,
+            Close::Idle => CloseCode::Idle,
+            Close::DocumentTooLarge => CloseCode::DocumentTooLarge,
         }
+    }
+
+    /// The WebSocket close code.
+    pub fn code(&self) -> u16 {
+        self.kind().code()
     }
 
     /// The close frame's reason: at most 123 bytes, as the protocol allows.
@@ -167,6 +162,18 @@ impl Close {
             Close::DocumentTooLarge => "the draft would be too large".into(),
         };
         truncate(reason, 123)
+    }
+}
+
+/// The socket's answer to an update the room did not take.
+impl From<Rejected> for Close {
+    fn from(why: Rejected) -> Self {
+        match why {
+            Rejected::Closed => Close::GoingAway,
+            Rejected::Malformed(why) => Close::Malformed(why),
+            Rejected::TooLarge => Close::DocumentTooLarge,
+            Rejected::NotStored => Close::Internal,
+        }
     }
 }
 
@@ -191,5 +198,17 @@ mod tests {
         assert!(long.reason().len() <= 123);
         assert!(long.reason().starts_with("malformed message: é"));
         assert_eq!(Close::Idle.code(), 4408);
+    }
+
+    #[test]
+    fn a_refused_update_closes_its_connection_with_the_matching_code() {
+        let codes = [
+            Rejected::Closed,
+            Rejected::Malformed("x".into()),
+            Rejected::TooLarge,
+            Rejected::NotStored,
+        ]
+        .map(|why| Close::from(why).code());
+        assert_eq!(codes, [1001, 1007, 4413, 1011]);
     }
 }

@@ -5,11 +5,12 @@
 //! - [`hub`]: rooms in memory, open connections (quotas, permission re-checks), drafts read
 //!   without a room, change signals for previews.
 //! - [`room`]: one page's document, its connections and their presence; apply → store →
-//!   broadcast.
+//!   broadcast (each frame with its kind: an update also wakes the page's previews).
 //! - [`connection`]: one client: frame budgets, rate limit, release on drop.
 //! - [`presence`]: awareness states owned by the connection that set them.
 //! - [`outbox`]: frames waiting for one connection, bounded by bytes.
-//! - [`limits`]: every limit and the close codes.
+//! - [`limits`]: every limit, and why a connection closes (its code is
+//!   `app::api_types::CloseCode`, which the editor reads back).
 //! - [`recheck`]: sessions and roles re-checked while connections stay open.
 
 pub use app::draft as doc;
@@ -27,15 +28,4 @@ pub use app::draft::new_doc;
 pub use connection::Connection;
 pub use hub::{Hub, HubError, Member, PageSignal};
 pub use limits::{Close, Limits};
-pub use room::Room;
-
-use entity::page;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
-
-/// Loads a page by id (any shop); callers check membership.
-pub async fn find_page(
-    db: &DatabaseConnection,
-    page_id: i64,
-) -> Result<Option<page::Model>, DbErr> {
-    page::Entity::find_by_id(page_id).one(db).await
-}
+pub use room::{Rejected, Room};

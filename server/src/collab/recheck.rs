@@ -21,13 +21,13 @@ const CHUNK: usize = 500;
 pub(crate) fn spawn(hub: &Arc<Hub>) {
     let weak = Arc::downgrade(hub);
     let every = hub.limits().recheck_every.max(Duration::from_millis(10));
-    let mut stop = hub.shutdown_signal();
+    let stop = hub.tasks().clone();
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
-                // Shut down, or the hub is gone (its sender dropped).
-                _ = stop.changed() => break,
+                // Shut down, or the hub is gone (dropping it cancels its tasks).
+                _ = stop.cancelled() => break,
             }
             let Some(hub) = weak.upgrade() else { break };
             if let Err(e) = hub.recheck().await {

@@ -25,7 +25,7 @@ use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 pub(crate) const SERVER: u64 = 0;
 
 struct RoomState {
-    doc: Doc,
+    doc: DraftDoc,
     /// Log rows not yet compacted.
     pending: u64,
     last_id: i64,
@@ -46,7 +46,7 @@ impl RoomState {
             return true;
         }
         if self.unmeasured > 0 {
-            self.doc_bytes = encoded_len(&self.doc);
+            self.doc_bytes = self.doc.encoded_len();
             self.unmeasured = 0;
             return self.doc_bytes + extra <= max;
         }
@@ -54,15 +54,32 @@ impl RoomState {
     }
 }
 
-/// A document's full state as one update: what a snapshot stores.
-pub(crate) fn full_state(doc: &Doc) -> Vec<u8> {
-    doc.transact()
-        .encode_state_as_update_v1(&StateVector::default())
-}
+/// A page's draft document, read from storage or held by a room. Its full state is encoded
+/// here only ([`DraftDoc::snapshot`]), so what a snapshot row stores, what the size limit
+/// measures and what a restore starts from cannot drift apart.
+pub(crate) struct DraftDoc(Doc);
 
-/// The size of a document's full state, as stored in a snapshot.
-pub(crate) fn encoded_len(doc: &Doc) -> usize {
-    full_state(doc).len()
+impl DraftDoc {
+    pub fn new(doc: Doc) -> Self {
+        Self(doc)
+    }
+
+    /// The yrs document itself.
+    pub fn doc(&self) -> &Doc {
+        &self.0
+    }
+
+    /// The full state as one update: what a snapshot stores.
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.0
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// The size of the full state, as stored in a snapshot.
+    pub fn encoded_len(&self) -> usize {
+        self.snapshot().len()
+    }
 }
 
 pub struct Room {
@@ -83,7 +100,7 @@ impl Room {
     pub(crate) fn new(
         page_id: i64,
         shop_id: i64,
-        doc: Doc,
+        doc: DraftDoc,
         pending: u64,
         last_id: i64,
         doc_bytes: usize,
@@ -140,11 +157,11 @@ impl Room {
     }
 
     /// Removes a connection: its presence goes, and the others are told.
-    pub(crate) fn detach(&self, connection: u64, queue_limit: usize) {
+    pub(crate) fn detach(&self, hub: &Hub, connection: u64) {
         lock(&self.peers).remove(&connection);
         let gone = lock(&self.presence).leave(connection);
         if !gone.is_empty() {
-            self.broadcast(connection, false, presence_frame(gone), queue_limit);
+            self.broadcast(hub, connection, false, Frame::presence(gone));
         }
         self.touch();
     }
@@ -159,12 +176,19 @@ impl Room {
     }
 
     /// Queues a frame for every connection but `from` (and for `from` too if `to_sender`).
-    pub(crate) fn broadcast(&self, from: u64, to_sender: bool, frame: Vec<u8>, limit: usize) {
-        let frame = Arc::new(frame);
+    /// A document update also wakes the page's preview streams: its kind says so, not its
+    /// bytes.
+    pub(crate) fn broadcast(&self, hub: &Hub, from: u64, to_sender: bool, frame: Frame) {
+        let limit = hub.limits().max_queued_bytes;
+        let bytes = Arc::new(frame.bytes);
         for (id, link) in lock(&self.peers).iter() {
             if *id != from || to_sender {
-                link.outbox.push(frame.clone(), limit);
+                link.outbox.push(bytes.clone(), limit);
             }
+        }
+        match frame.kind {
+            FrameKind::Update => hub.page_changed(self.page_id),
+            FrameKind::Presence => {}
         }
     }
 
@@ -180,12 +204,7 @@ impl Room {
         let accepted =
             lock(&self.presence).apply(who, own, update, hub.limits().max_presence_bytes)?;
         if !accepted.is_empty() {
-            self.broadcast(
-                who.connection,
-                true,
-                presence_frame(accepted),
-                hub.limits().max_queued_bytes,
-            );
+            self.broadcast(hub, who.connection, true, Frame::presence(accepted));
         }
         Ok(())
     }
@@ -203,7 +222,7 @@ impl Room {
 
     /// The document's state vector.
     pub(crate) async fn state_vector(&self) -> StateVector {
-        self.state.lock().await.doc.transact().state_vector()
+        self.state.lock().await.doc.doc().transact().state_vector()
     }
 
     /// What a peer with state vector `sv` lacks.
@@ -212,6 +231,7 @@ impl Room {
             .lock()
             .await
             .doc
+            .doc()
             .transact()
             .encode_state_as_update_v1(sv)
     }
@@ -219,7 +239,12 @@ impl Room {
     /// The draft as JSON.
     pub async fn draft(&self) -> doc::DraftJson {
         let state = self.state.lock().await;
-        doc::read_draft(&state.doc)
+        doc::read_draft(state.doc.doc())
+    }
+
+    /// The draft's full state as one update: what a snapshot stores.
+    pub async fn snapshot(&self) -> Vec<u8> {
+        self.state.lock().await.doc.snapshot()
     }
 
     /// Replaces the draft's blocks (restoring a revision into the draft), as one update that
@@ -228,20 +253,21 @@ impl Room {
         &self,
         hub: &Hub,
         blocks: &[app::blocks::Block],
-    ) -> Result<(), Close> {
-        let current = full_state(&self.state.lock().await.doc);
+    ) -> Result<(), Rejected> {
+        let current = self.snapshot().await;
         let scratch = new_doc();
-        let decoded = Update::decode_v1(&current).map_err(|e| Close::Malformed(e.to_string()))?;
+        let decoded =
+            Update::decode_v1(&current).map_err(|e| Rejected::Malformed(e.to_string()))?;
         scratch
             .transact_mut()
             .apply_update(decoded)
-            .map_err(|e| Close::Malformed(e.to_string()))?;
+            .map_err(|e| Rejected::Malformed(e.to_string()))?;
         let update = replace_update(&scratch, blocks);
         self.apply_local(hub, update).await
     }
 
     /// Applies an update made on the server (not by a connection), stores and broadcasts it.
-    pub async fn apply_local(&self, hub: &Hub, update: Vec<u8>) -> Result<(), Close> {
+    pub async fn apply_local(&self, hub: &Hub, update: Vec<u8>) -> Result<(), Rejected> {
         self.accept_update(hub, SERVER, &update).await
     }
 
@@ -253,26 +279,26 @@ impl Room {
         hub: &Hub,
         from: u64,
         data: &[u8],
-    ) -> Result<(), Close> {
+    ) -> Result<(), Rejected> {
         let committed = {
             let mut state = self.state.lock().await;
             if self.closed.load(Ordering::Acquire) {
-                return Err(Close::GoingAway);
+                return Err(Rejected::Closed);
             }
             // yrs asserts (debug builds) on client ids beyond 53 bits: malformed, not a panic.
             // Scanned before yrs decodes it: a value nested 100k deep would overflow yrs.
             let update = std::panic::catch_unwind(|| doc::decode_update(data))
-                .map_err(|_| Close::Malformed("update: undecodable client id".into()))?
-                .map_err(|e| Close::Malformed(format!("update: {e}")))?;
+                .map_err(|_| Rejected::Malformed("update: undecodable client id".into()))?
+                .map_err(|e| Rejected::Malformed(format!("update: {e}")))?;
             if update.is_empty() {
                 return Ok(());
             }
             // Server-made updates (a restore) are exempt: they are how an oversized draft
             // is reset.
             if from != SERVER && !state.fits(data.len(), hub.limits().max_document_bytes) {
-                return Err(Close::DocumentTooLarge);
+                return Err(Rejected::TooLarge);
             }
-            let doc = &state.doc;
+            let doc = state.doc.doc();
             // yrs can panic on some inputs; a panic must cost this room, not the process.
             // Refuses (applying nothing) shared types nested too deeply to edit safely.
             let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -280,7 +306,7 @@ impl Room {
             }));
             match applied {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(Close::Malformed(format!("update: {e}"))),
+                Ok(Err(e)) => return Err(Rejected::Malformed(format!("update: {e}"))),
                 Err(_) => {
                     tracing::error!(
                         page_id = self.page_id,
@@ -288,7 +314,7 @@ impl Room {
                     );
                     drop(state);
                     hub.discard(self).await;
-                    return Err(Close::Internal);
+                    return Err(Rejected::NotStored);
                 }
             }
             state.doc_bytes += data.len();
@@ -307,17 +333,15 @@ impl Room {
                 tracing::error!(page_id = self.page_id, error = %e, "storing a draft update failed; reloading the room");
                 // The in-memory doc is ahead of the database: drop it so nobody sees that.
                 hub.discard(self).await;
-                return Err(Close::Internal);
+                return Err(Rejected::NotStored);
             }
         };
-        let frame = Message::Sync(SyncMessage::Update(data.to_vec())).encode_v1();
-        self.broadcast(from, false, frame, hub.limits().max_queued_bytes);
-        hub.page_changed(self.page_id);
+        self.broadcast(hub, from, false, Frame::update(data.to_vec()));
         let mut state = self.state.lock().await;
         state.last_id = state.last_id.max(id);
         state.pending += 1;
         if state.pending >= hub.limits().compact_every {
-            let snapshot = full_state(&state.doc);
+            let snapshot = state.doc.snapshot();
             let size = snapshot.len();
             match hub
                 .store()
@@ -342,7 +366,7 @@ impl Room {
         if state.pending == 0 {
             return Ok(());
         }
-        let snapshot = full_state(&state.doc);
+        let snapshot = state.doc.snapshot();
         store
             .compact(self.shop_id, self.page_id, snapshot, state.last_id)
             .await?;
@@ -366,6 +390,58 @@ pub(crate) fn replace_update(doc: &Doc, blocks: &[app::blocks::Block]) -> Vec<u8
     doc.transact().encode_state_as_update_v1(&before)
 }
 
-fn presence_frame(entries: HashMap<ClientID, AwarenessUpdateEntry>) -> Vec<u8> {
-    Message::Awareness(AwarenessUpdate { clients: entries }).encode_v1()
+/// Why a room did not take an update. The socket layer answers a connection with the
+/// matching close code (`From<Rejected> for Close`); the API answers a restore with an HTTP
+/// error (`From<HubError> for AppError`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    /// The room was closed meanwhile (unloaded, or the server is shutting down); a fresh
+    /// room takes the update.
+    #[error("server shutting down")]
+    Closed,
+    /// The update does not decode, or nests too deeply.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// The update would make the draft larger than
+    /// [`Limits::max_document_bytes`](super::Limits::max_document_bytes).
+    #[error("the draft would be too large")]
+    TooLarge,
+    /// Applying or storing the update failed; the room was dropped so it reloads from what
+    /// is stored.
+    #[error("could not store the update")]
+    NotStored,
+}
+
+/// What a frame the room sends to its connections carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FrameKind {
+    /// A change to the document (a y-sync update).
+    Update,
+    /// Presence (y-sync awareness): who is here and what they have selected.
+    Presence,
+}
+
+/// A frame the room broadcasts: its kind, and the y-sync bytes that go on the wire.
+#[derive(Clone, Debug)]
+pub(crate) struct Frame {
+    pub kind: FrameKind,
+    pub bytes: Vec<u8>,
+}
+
+impl Frame {
+    /// A document update, as y-sync sends it.
+    fn update(update: Vec<u8>) -> Self {
+        Self {
+            kind: FrameKind::Update,
+            bytes: Message::Sync(SyncMessage::Update(update)).encode_v1(),
+        }
+    }
+
+    /// Presence entries, as y-sync sends them.
+    fn presence(entries: HashMap<ClientID, AwarenessUpdateEntry>) -> Self {
+        Self {
+            kind: FrameKind::Presence,
+            bytes: Message::Awareness(AwarenessUpdate { clients: entries }).encode_v1(),
+        }
+    }
 }

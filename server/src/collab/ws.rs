@@ -3,8 +3,8 @@
 //! role decides inside the protocol whether updates count. A quota that is used up is
 //! answered after the upgrade with a close frame (1008) so the browser can read why.
 
-use super::{Close, Connection, HubError, Member, find_page};
-use crate::auth::{CurrentUser, role_in};
+use super::{Close, Connection, HubError, Member};
+use crate::auth::{CurrentUser, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -21,13 +21,9 @@ pub async fn collab(
     user: CurrentUser,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let page = find_page(&state.db, page_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     // Not a member of the page's shop: the page does not exist for this user.
-    let role = role_in(&state.db, user.user.id, page.shop_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (page, role) =
+        crate::pages::for_member(&state.db, user.user.id, page_id, Role::Viewer).await?;
     let member = Member {
         user_id: user.user.id,
         session_id: user.session.id().map(|id| id.to_string()),
@@ -139,7 +135,7 @@ async fn forward(
 async fn run(socket: WebSocket, mut conn: Connection, state: AppState) {
     let limits = state.hub.limits().clone();
     let (mut tx, mut rx) = socket.split();
-    let mut stop = state.hub.shutdown_signal();
+    let stop = state.shutdown.clone();
     let mut close: Option<Close> = None;
     for frame in conn.greeting().await {
         if !send(
@@ -192,7 +188,7 @@ async fn run(socket: WebSocket, mut conn: Connection, state: AppState) {
                 Err(c) => { close = Some(c); break; }
             },
             _ = &mut idle => { close = Some(Close::Idle); break; }
-            _ = stop.changed() => { close = Some(Close::GoingAway); break; }
+            _ = stop.cancelled() => { close = Some(Close::GoingAway); break; }
         }
     }
     match close {

@@ -17,6 +17,7 @@ use sea_orm::DbErr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// Why a commerce operation did not happen. Every variant but `Db` is the customer's or
 /// operator's to fix, and says how.
@@ -66,13 +67,17 @@ impl From<CommerceError> for AppError {
 pub const SWEEP_PERIOD: Duration = Duration::from_secs(60);
 
 /// Starts the background sweep: pending orders past their payment window become `expired`
-/// (their holds already stopped counting), carts idle for [`cart::CART_IDLE_DAYS`] go.
-pub fn spawn_sweeper(db: sea_orm::DatabaseConnection) {
+/// (their holds already stopped counting), carts idle for [`cart::CART_IDLE_DAYS`] go. Runs
+/// until `stop` is cancelled.
+pub fn spawn_sweeper(db: sea_orm::DatabaseConnection, stop: CancellationToken) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_PERIOD);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.cancelled() => break,
+            }
             let now = chrono::Utc::now();
             if let Err(e) = orders::sweep_expired(&db, now).await {
                 tracing::warn!(error = %e, "expiring unpaid orders failed");

@@ -299,14 +299,15 @@ impl Jobs {
     }
 }
 
-/// Runs jobs in the background until the process ends, [`CONCURRENT_JOBS`] at a time (a
+/// Runs jobs in the background until the server shuts down (jobs already running finish
+/// or are resumed at the next start), [`CONCURRENT_JOBS`] at a time (a
 /// slow smoke suite of one shop does not hold up every other shop's jobs). `base` is where
 /// this server listens (launches run the smoke suite against it).
 pub fn spawn_worker(state: AppState, base: String) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let base: Arc<str> = base.into();
         let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_JOBS));
-        loop {
+        while !state.shutdown.is_cancelled() {
             if let Err(e) = recover_stale(&state).await {
                 tracing::warn!("recovering interrupted jobs: {e}");
             }
@@ -329,8 +330,10 @@ pub fn spawn_worker(state: AppState, base: String) -> tokio::task::JoinHandle<()
                 }
             }
             // Another process may queue jobs too: look again every second.
-            let _ =
-                tokio::time::timeout(Duration::from_secs(1), state.jobs.notify.notified()).await;
+            tokio::select! {
+                _ = tokio::time::timeout(Duration::from_secs(1), state.jobs.notify.notified()) => {}
+                _ = state.shutdown.cancelled() => {}
+            }
         }
     })
 }

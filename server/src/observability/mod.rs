@@ -237,6 +237,7 @@ pub async fn serve_metrics(
 ) -> std::io::Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    let stop = state.shutdown.clone();
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
@@ -245,7 +246,10 @@ pub async fn serve_metrics(
         }),
     );
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+        {
             tracing::error!("the metrics listener stopped: {e}");
         }
     });

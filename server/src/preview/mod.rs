@@ -8,7 +8,6 @@
 
 pub mod token;
 
-use crate::api::page_for;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::state::AppState;
@@ -82,9 +81,7 @@ async fn check(
     if tenant.shop.id != claims.shop_id {
         return None;
     }
-    let page = page::Entity::find_by_id(claims.page_id)
-        .filter(page::Column::ShopId.eq(claims.shop_id))
-        .one(&state.db)
+    let page = crate::pages::in_shop(&state.db, claims.shop_id, claims.page_id)
         .await
         .ok()??;
     (page.preview_epoch == claims.epoch).then_some((tenant, page, claims))
@@ -266,7 +263,6 @@ pub async fn events(
     let until = tokio::time::Instant::now()
         + std::time::Duration::from_secs((claims.expires_at - Utc::now().timestamp()).max(0) as u64);
     let every = state.hub.limits().recheck_every;
-    let mut stop = state.hub.shutdown_signal();
     let signal = state.hub.watch_page(page.id);
     let seen = *signal.borrow();
     let watch = Watch {
@@ -287,9 +283,7 @@ pub async fn events(
         })
     })
     .take_until(tokio::time::sleep_until(until))
-    .take_until(async move {
-        let _ = stop.wait_for(|stopping| *stopping).await;
-    });
+    .take_until(state.shutdown.clone().cancelled_owned());
     (
         preview_headers(),
         Sse::new(stream).keep_alive(KeepAlive::default()),
@@ -341,11 +335,7 @@ impl Watch {
 
     /// The page still exists in its shop at the link's epoch (links were not revoked).
     async fn link_holds(&self) -> bool {
-        match page::Entity::find_by_id(self.page_id)
-            .filter(page::Column::ShopId.eq(self.shop_id))
-            .one(&self.db)
-            .await
-        {
+        match crate::pages::in_shop(&self.db, self.shop_id, self.page_id).await {
             Ok(page) => page.is_some_and(|p| p.preview_epoch == self.epoch),
             // A database hiccup does not end a preview; the next check decides.
             Err(_) => true,
@@ -374,7 +364,7 @@ pub async fn create(
     Path(id): Path<i64>,
     body: Option<AppJson<NewLink>>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let ttl = body
         .and_then(|AppJson(b)| b.ttl_seconds)
         .unwrap_or(DEFAULT_TTL_SECS);
@@ -430,7 +420,7 @@ pub async fn count(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     Ok(Json(
         json!({"active_links": active_links(&state, &page).await?}),
     ))
@@ -442,7 +432,7 @@ pub async fn revoke(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let (page, _) = page_for(&state.db, user.user.id, id, Role::Editor).await?;
+    let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let revoked = active_links(&state, &page).await?;
     page::ActiveModel {
         id: Set(page.id),

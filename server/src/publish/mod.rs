@@ -107,9 +107,7 @@ impl Publisher {
         nodes: &[BlockNode],
         published_by: Option<i64>,
     ) -> Result<Published, PublishError> {
-        let page = page::Entity::find_by_id(page_id)
-            .filter(page::Column::ShopId.eq(shop_id))
-            .one(&self.db)
+        let page = crate::pages::in_shop(&self.db, shop_id, page_id)
             .await?
             .ok_or(PublishError::NotFound)?;
         let page_type = PageType::from_name(&page.page_type).ok_or_else(|| {
@@ -186,9 +184,7 @@ impl Publisher {
     ) -> Result<Published, PublishError> {
         let txn = self.db.begin().await?;
         // Re-read inside the transaction: the live revision may have moved since.
-        let current = page::Entity::find_by_id(page.id)
-            .filter(page::Column::ShopId.eq(page.shop_id))
-            .one(&txn)
+        let current = crate::pages::in_shop(&txn, page.shop_id, page.id)
             .await?
             .ok_or(PublishError::NotFound)?;
         if let Some(live_id) = current.live_revision_id

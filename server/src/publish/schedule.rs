@@ -62,9 +62,9 @@ pub async fn run_due(state: &AppState) -> Result<usize, DbErr> {
     Ok(published)
 }
 
-/// Checks for due pages every `every` until the hub shuts down.
+/// Checks for due pages every `every` until the server shuts down.
 pub fn spawn(state: AppState, every: Duration) {
-    let mut stop = state.hub.shutdown_signal();
+    let stop = state.shutdown.clone();
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -73,7 +73,7 @@ pub fn spawn(state: AppState, every: Duration) {
                         tracing::error!(error = %e, "scheduled publishing failed");
                     }
                 }
-                _ = stop.changed() => break,
+                _ = stop.cancelled() => break,
             }
         }
     });

@@ -128,7 +128,7 @@ impl AppStateOnSameDb {
         }
     }
     async fn page(&self, id: i64) -> entity::page::Model {
-        server::collab::find_page(&self.state.db, id)
+        server::pages::find(&self.state.db, id)
             .await
             .unwrap()
             .unwrap()

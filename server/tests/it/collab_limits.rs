@@ -504,7 +504,7 @@ async fn a_reader_that_falls_too_far_behind_by_bytes_is_closed_and_only_it() {
     })
     .await;
     let (_, page_id) = shop_with_members(&app, "alpha").await;
-    let page = server::collab::find_page(&app.db, page_id)
+    let page = server::pages::find(&app.db, page_id)
         .await
         .unwrap()
         .unwrap();

@@ -201,7 +201,7 @@ fn next_in_order(v: &mut Vec<Vec<u8>>) -> Option<Vec<u8>> {
 async fn run_seed(seed: u64) {
     let app = TestApp::spawn().await;
     let (_, page_id) = shop_with_members(&app, "alpha").await;
-    let page = server::collab::find_page(&app.db, page_id)
+    let page = server::pages::find(&app.db, page_id)
         .await
         .unwrap()
         .unwrap();

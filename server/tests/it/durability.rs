@@ -1,11 +1,13 @@
 //! Durability: the real `vitrine` binary is killed with SIGKILL right after one client has
-//! received another's latest edit; after a restart every such edit is there.
+//! received another's latest edit; after a restart every such edit is there. Stopped with
+//! SIGTERM, it closes its collaborators' sockets and compacts their room first.
 
 use crate::common;
 
-use crate::binary::{free_port, start, vitrine};
+use crate::binary::{Server, free_port, start, vitrine};
 use crate::yclient::YClient;
 use std::time::Duration;
+use yrs::updates::decoder::Decode;
 use yrs::{Any, Array, Map, MapPrelim, Out, Transact};
 
 fn ids(client: &YClient) -> Vec<String> {
@@ -20,57 +22,88 @@ fn ids(client: &YClient) -> Vec<String> {
         .collect()
 }
 
+/// The seeded sample on the real binary, an editor's session cookie and the About page.
+struct Sample {
+    db_path: std::path::PathBuf,
+    db_url: String,
+    port: u16,
+    server: Server,
+    cookie: String,
+    page: i64,
+}
+
+impl Sample {
+    async fn start() -> Self {
+        let db_path =
+            std::env::temp_dir().join(format!("vitrine-kill-{}.db", uuid::Uuid::new_v4()));
+        let db_url = format!("sqlite://{}?mode=rwc", db_path.display());
+        let status = vitrine(&db_url, 0)
+            .args(["seed", "--sample"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let port = free_port();
+        let server = start(&db_url, port).await;
+        let client = reqwest::Client::new();
+        let login = client
+            .post(format!("{}/api/v1/session", server.base))
+            .json(&serde_json::json!({"email": "editor@harborandpine.example", "password": "vitrine-demo"}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = common::session_cookie(&login).unwrap();
+        let pages: serde_json::Value = client
+            .get(format!("{}/api/v1/shops/demo/pages", server.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let page = pages["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["slug"] == "about")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        Self {
+            db_path,
+            db_url,
+            port,
+            server,
+            cookie,
+            page,
+        }
+    }
+
+    async fn join(&self) -> YClient {
+        YClient::join(
+            common::ws_connect_to(&self.server.base, self.page, Some(&self.cookie))
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    fn remove_files(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.db_path.display()));
+        }
+        let _ = std::fs::remove_dir_all(format!("{}.data", self.db_path.display()));
+    }
+}
+
 #[tokio::test]
 async fn edits_seen_by_another_client_survive_sigkill() {
-    let db_path = std::env::temp_dir().join(format!("vitrine-kill-{}.db", uuid::Uuid::new_v4()));
-    let db_url = format!("sqlite://{}?mode=rwc", db_path.display());
-    let status = vitrine(&db_url, 0)
-        .args(["seed", "--sample"])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let port = free_port();
-    let mut server = start(&db_url, port).await;
-    let client = reqwest::Client::new();
-    let login = client
-        .post(format!("{}/api/v1/session", server.base))
-        .json(&serde_json::json!({"email": "editor@harborandpine.example", "password": "vitrine-demo"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = common::session_cookie(&login).unwrap();
-    let pages: serde_json::Value = client
-        .get(format!("{}/api/v1/shops/demo/pages", server.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let page = pages["pages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["slug"] == "about")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-
+    let mut sample = Sample::start().await;
+    let (db_url, port) = (sample.db_url.clone(), sample.port);
     let mut seen_by_b: Vec<String> = Vec::new();
     for round in 0..3 {
-        let mut a = YClient::join(
-            common::ws_connect_to(&server.base, page, Some(&cookie))
-                .await
-                .unwrap(),
-        )
-        .await;
-        let mut b = YClient::join(
-            common::ws_connect_to(&server.base, page, Some(&cookie))
-                .await
-                .unwrap(),
-        )
-        .await;
+        let mut a = sample.join().await;
+        let mut b = sample.join().await;
         let last = format!("r{round}-e19");
         for e in 0..20 {
             let blocks = a.doc.get_or_insert_array("blocks");
@@ -95,15 +128,10 @@ async fn edits_seen_by_another_client_survive_sigkill() {
             );
             b.pump(Duration::from_millis(2)).await;
         }
-        server.kill();
+        sample.server.kill();
         seen_by_b = ids(&b);
-        server = start(&db_url, port).await;
-        let c = YClient::join(
-            common::ws_connect_to(&server.base, page, Some(&cookie))
-                .await
-                .unwrap(),
-        )
-        .await;
+        sample.server = start(&db_url, port).await;
+        let c = sample.join().await;
         let after = ids(&c);
         for id in &seen_by_b {
             assert!(
@@ -113,9 +141,61 @@ async fn edits_seen_by_another_client_survive_sigkill() {
         }
     }
     assert!(seen_by_b.len() >= 60);
-    drop(server);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+    sample.server.kill();
+    sample.remove_files();
+}
+
+#[tokio::test]
+async fn sigterm_closes_collaborators_and_compacts_their_room() {
+    let mut sample = Sample::start().await;
+    let mut a = sample.join().await;
+    let mut b = sample.join().await;
+    for e in 0..5 {
+        a.push_block(&format!("term-{e}"), "divider", &[]);
+        a.flush().await;
     }
-    let _ = std::fs::remove_dir_all(format!("{}.data", db_path.display()));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !ids(&b).contains(&"term-4".to_string()) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "B never saw A's edit"
+        );
+        b.pump(Duration::from_millis(2)).await;
+    }
+    let pid = sample.server.child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(
+        a.close_code(Duration::from_secs(10)).await,
+        Some(1001),
+        "collaborators are told the server is going away"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = sample.server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "vitrine did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}");
+    // The room was compacted on the way out: its log is folded into the snapshot.
+    let db = server::db::connect_and_migrate(&sample.db_url)
+        .await
+        .unwrap();
+    let store = server::collab::store::DraftStore::new(db);
+    assert_eq!(store.log_len(sample.page).await.unwrap(), 0);
+    let stored = store.load(sample.page).await.unwrap();
+    assert_eq!(stored.updates.len(), 1, "the snapshot alone");
+    let doc = yrs::Doc::new();
+    doc.transact_mut()
+        .apply_update(yrs::Update::decode_v1(&stored.updates[0]).unwrap())
+        .unwrap();
+    let blocks = doc.get_or_insert_array("blocks");
+    let kept = blocks.len(&doc.transact());
+    assert!(kept >= 5, "the edits are in the snapshot ({kept} blocks)");
+    sample.remove_files();
 }

@@ -511,7 +511,7 @@ async fn run_case(f: &Fixture, n: u64, case: &Case) -> Result<(), String> {
         .app
         .create_page(f.shop_id, &format!("fuzz-{n}"), "Fuzz", "page")
         .await;
-    let page = server::collab::find_page(&f.app.db, page_id)
+    let page = server::pages::find(&f.app.db, page_id)
         .await
         .map_err(|e| e.to_string())?
         .ok_or("page")?;

@@ -3,6 +3,7 @@
 //! offline and re-syncing (which sends everything edited meanwhile) when it comes back.
 
 use super::{Conn, Ed, api};
+use crate::api_types::CloseCode;
 use leptos::prelude::*;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
@@ -146,10 +147,9 @@ fn connect(ed: Ed, attempt: u32) {
             return;
         }
         ed.status.set(Conn::Reconnecting);
-        // The server's close codes (server/src/collab/limits.rs).
-        match e.code() {
+        match CloseCode::from_code(e.code()) {
             // The session ended (logged out elsewhere, expired, password reset).
-            4401 => {
+            Some(CloseCode::SessionEnded) => {
                 if let Some(w) = web_sys::window() {
                     let here = w.location().pathname().unwrap_or_default();
                     let next = js_sys::encode_uri_component(&here);
@@ -160,12 +160,12 @@ fn connect(ed: Ed, attempt: u32) {
                 return;
             }
             // The role changed: re-read it (a viewer's editor turns read-only), then reconnect.
-            4403 => {
+            Some(CloseCode::PermissionChanged) => {
                 ed.notify(false, "Your role on this shop changed.");
                 ed.reload_info();
             }
             // The draft is over its size limit: resending would be refused again.
-            4413 => {
+            Some(CloseCode::DocumentTooLarge) => {
                 ed.notify(
                     false,
                     "This draft is too large to take more edits; restore a revision from History.",
@@ -173,7 +173,9 @@ fn connect(ed: Ed, attempt: u32) {
                 return;
             }
             // Quotas and limits: the server says which.
-            1008 | 1009 | 4408 | 4429 if !e.reason().is_empty() => {
+            Some(
+                CloseCode::Quota | CloseCode::TooBig | CloseCode::Idle | CloseCode::RateLimited,
+            ) if !e.reason().is_empty() => {
                 ed.notify(false, format!("Disconnected: {}", e.reason()));
             }
             _ => {}
