@@ -171,7 +171,7 @@ pub async fn update(
         .update(&state.db)
         .await
         .map_err(|e| slug_taken(e, slug.unwrap_or_default()))?;
-    state.render_cache.invalidate_shop(page.shop_id);
+    state.publisher().shop_changed(page.shop_id);
     Ok(Json(page_json(&updated)))
 }
 
@@ -208,7 +208,7 @@ pub async fn delete(
     // Editors still connected are closed first, so nobody keeps editing a deleted draft.
     state.hub.forget_page(page.id).await;
     page::Entity::delete_by_id(page.id).exec(&state.db).await?;
-    state.render_cache.invalidate_shop(page.shop_id);
+    state.publisher().shop_changed(page.shop_id);
     tracing::info!(page_id = page.id, user_id = user.user.id, "page deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -248,7 +248,7 @@ pub async fn publish(
     let nodes = state.hub.draft(&page).await?.nodes();
     let published = state
         .publisher()
-        .publish(page.shop_id, page.id, &nodes, Some(user.user.id))
+        .publish_draft(page.shop_id, page.id, &nodes, Some(user.user.id))
         .await?;
     // A product-detail page has no one address; its products are listed at /products.
     let path = storefront_path(&page).unwrap_or_else(|| "/products".to_string());
