@@ -4,12 +4,13 @@ use super::page_for;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::publish::PreparedDraft;
-use crate::publish::links::{live_url, storefront_path};
+use crate::publish::links::{live_url, route};
 use crate::state::AppState;
 use app::blocks::PageType;
+use app::route::Route;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use entity::{page, shop};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
@@ -180,7 +181,6 @@ pub async fn update(
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
-    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
     let (page, role) = page_for(&state.db, user.user.id, id, Role::Viewer).await?;
@@ -188,7 +188,7 @@ pub async fn show(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let live_url = live_url(&state.db, &state.config, &headers, &page).await?;
+    let live_url = live_url(&state.db, &state.config, &page).await?;
     let mut body = page_json(&page);
     body["shop"] = json!({"id": shop.id, "handle": shop.handle, "name": shop.name});
     // The editor's canvas renders blocks in the shop's theme.
@@ -251,7 +251,7 @@ pub async fn publish(
         .publish_draft(page.shop_id, page.id, &nodes, Some(user.user.id))
         .await?;
     // A product-detail page has no one address; its products are listed at /products.
-    let path = storefront_path(&page).unwrap_or_else(|| "/products".to_string());
+    let path = route(&page).unwrap_or(Route::Products).path();
     Ok(Json(json!({
         "revision_id": published.revision_id,
         "number": published.number,

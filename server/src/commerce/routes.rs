@@ -16,6 +16,7 @@ use app::commerce::{
     CartAdd, CartUpdate, CartView, CheckoutRequest, CheckoutResponse, OrderList, OrderStatus,
     OrderView, ReturnRequest,
 };
+use app::route::Route;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -204,7 +205,7 @@ async fn answer_change(
         Err(e) => cart::failure(capitalised(&e.to_string())),
     };
     cart::set_flash(&state.db, cart.id, Some(flash)).await?;
-    Ok(see_other("/cart", cookie))
+    Ok(see_other(&Route::Cart.path(), cookie))
 }
 
 fn capitalised(s: &str) -> String {
@@ -352,7 +353,7 @@ async fn checkout_session(
                 Some(cart::failure(capitalised(&e.to_string()))),
             )
             .await?;
-            Ok(see_other("/checkout", None))
+            Ok(see_other(&Route::Checkout.path(), None))
         }
     }
 }
