@@ -43,6 +43,8 @@ impl Route {
     pub const PAGES_PREFIX: &'static str = "/pages/";
     /// Where product pages live: `/products/` + a product's handle.
     pub const PRODUCTS_PREFIX: &'static str = "/products/";
+    /// Where order confirmations live: `/orders/` + an order's token.
+    pub const ORDERS_PREFIX: &'static str = "/orders/";
 
     /// The address that serves a page of `page_type` with `slug`. `None` for a product-detail
     /// page, which lays out every `/products/{handle}` rather than one address.
@@ -94,6 +96,16 @@ impl Route {
             Route::Cart => "/cart".into(),
             Route::Checkout => "/checkout".into(),
         }
+    }
+
+    /// The order confirmation page of the order with `token`, `/orders/{token}`: served by
+    /// the storefront but laid out by no page of the page library, so not a variant.
+    pub fn order_path(token: &str) -> String {
+        format!(
+            "{}{}",
+            Route::ORDERS_PREFIX,
+            utf8_percent_encode(token, SEGMENT)
+        )
     }
 
     /// The absolute address on `host` (a shop's primary host, or a release's preview host).
@@ -166,6 +178,7 @@ mod tests {
                 .path()
                 .starts_with(Route::PRODUCTS_PREFIX)
         );
+        assert_eq!(Route::order_path("Ab-_9"), "/orders/Ab-_9");
     }
 
     #[test]

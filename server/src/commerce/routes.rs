@@ -337,7 +337,7 @@ async fn checkout_session(
         Ok(placed) if json => {
             let order = orders::view(&placed.order, &placed.lines);
             let body = CheckoutResponse {
-                order_url: format!("{origin}/orders/{}", order.token),
+                order_url: format!("{origin}{}", Route::order_path(&order.token)),
                 payment_url: placed.payment_url,
                 order,
             };

@@ -408,7 +408,7 @@ async fn checkout(customer: &Customer, line: Value) -> Step<Placed> {
         .to_string();
     let order_url = placed["order_url"].as_str().ok_or("no order URL")?;
     let order_path = order_url
-        .find("/orders/")
+        .find(Route::ORDERS_PREFIX)
         .map(|i| order_url[i..].to_string())
         .ok_or("the order URL is not an order page")?;
     let detail = format!(
