@@ -11,6 +11,7 @@ pub mod commerce;
 pub mod draft;
 pub mod lifecycle;
 pub mod money;
+pub mod route;
 pub mod safe_url;
 pub mod shop_config;
 pub mod storefront;

@@ -2,6 +2,7 @@
 //! steps and events, releases per environment, health badges and the operator's overview.
 //! The server answers with these types and the admin reads them.
 
+use crate::route::ShopOrigins;
 use crate::shop_config::{Check, Environment, SecretsPresent, ShopConfig};
 use serde::{Deserialize, Serialize};
 
@@ -264,6 +265,8 @@ pub struct ShopLifecycle {
     pub jobs: Vec<JobView>,
     /// Whether the caller may launch and roll back (owners).
     pub can_launch: bool,
+    /// How the server's links reach the shop's hosts (for links to them).
+    pub origins: ShopOrigins,
 }
 
 /// `GET /api/v1/operator/shops`: one row per shop, worst health first.

@@ -1,5 +1,6 @@
 //! Configuration from the environment (a `.env` file is read first if present) and flags.
 
+use app::route::ShopOrigins;
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -253,20 +254,21 @@ impl Config {
 
     /// The scheme customers reach shops with.
     pub fn scheme(&self) -> &'static str {
-        if self.is_dev() { "http" } else { "https" }
+        self.shop_origins().scheme()
     }
 
-    /// Where customers reach a shop host: `scheme://host[:port]`. A development server names
-    /// the port it listens on (`http://demo.localhost:3000`); elsewhere shops are served on
-    /// the scheme's default port (behind the TLS proxy). Never the port of a request's Host:
-    /// what carries this is cached and shared by every client.
-    pub fn shop_origin(&self, host: &str) -> String {
-        let port = self.addr.port();
-        if self.is_dev() && port != 0 && port != 80 {
-            format!("{}://{host}:{port}", self.scheme())
-        } else {
-            format!("{}://{host}", self.scheme())
+    /// How this server's links reach shop hosts (see [`ShopOrigins`]): a development server
+    /// names the port it is configured to listen on (`http://demo.localhost:3000`).
+    pub fn shop_origins(&self) -> ShopOrigins {
+        ShopOrigins {
+            dev: self.is_dev(),
+            port: self.addr.port(),
         }
+    }
+
+    /// Where customers reach a shop host: `scheme://host[:port]`, by [`ShopOrigins`]' rule.
+    pub fn shop_origin(&self, host: &str) -> String {
+        self.shop_origins().origin(host)
     }
 
     /// The payment provider's secret key, when one is set (an empty value counts as unset, as

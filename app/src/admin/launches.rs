@@ -9,6 +9,7 @@ use crate::lifecycle::{
     Health, HealthView, JobKind, JobState, JobView, LaunchRequest, OperatorRow, OperatorView,
     ReleaseState, ReleaseView, RollbackRequest, ShopLifecycle, ShopStatus, StepState,
 };
+use crate::route::{Route, ShopOrigins};
 use crate::shop_config::Environment;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -59,18 +60,6 @@ pub fn error_text(e: &api::ApiError) -> String {
     } else {
         format!("{} — {}", e.message, issues.join("; "))
     }
-}
-
-/// The storefront address of `host` on the server the admin runs on (same port).
-fn host_url(host: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let port = window().location().port().unwrap_or_default();
-        if !port.is_empty() {
-            return format!("http://{host}:{port}/");
-        }
-    }
-    format!("http://{host}/")
 }
 
 #[component]
@@ -300,7 +289,7 @@ fn Lifecycle(life: ShopLifecycle) -> impl IntoView {
         .environments
         .iter()
         .cloned()
-        .map(|env| view! { <EnvironmentCard env handle=handle.clone() can_launch=life.can_launch error /> })
+        .map(|env| view! { <EnvironmentCard env handle=handle.clone() can_launch=life.can_launch origins=life.origins error /> })
         .collect_view();
     let repair = (life.status == ShopStatus::NeedsRepair).then(|| {
         let job = life.repair_job;
@@ -315,7 +304,7 @@ fn Lifecycle(life: ShopLifecycle) -> impl IntoView {
         .into_iter()
         .map(|env| {
             let list: Vec<ReleaseView> = life.releases.iter().filter(|r| r.environment == env).cloned().collect();
-            view! { <ReleaseHistory env list handle=handle.clone() can_launch=life.can_launch error /> }
+            view! { <ReleaseHistory env list handle=handle.clone() can_launch=life.can_launch origins=life.origins error /> }
         })
         .collect_view();
     let no_jobs = life.jobs.is_empty().then(|| {
@@ -359,6 +348,7 @@ fn EnvironmentCard(
     env: HealthView,
     handle: String,
     can_launch: bool,
+    origins: ShopOrigins,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let environment = env.environment;
@@ -366,7 +356,7 @@ fn EnvironmentCard(
     let hosts = env
         .hosts
         .iter()
-        .map(|h| view! { <li><a class="text-blue-700 hover:underline" href=host_url(h) target="_blank">{h.clone()}</a></li> })
+        .map(|h| view! { <li><a class="text-blue-700 hover:underline" href=Route::Home.url(origins, h) target="_blank">{h.clone()}</a></li> })
         .collect_view();
     let reasons = env
         .reasons
@@ -422,6 +412,7 @@ fn ReleaseHistory(
     list: Vec<ReleaseView>,
     handle: String,
     can_launch: bool,
+    origins: ShopOrigins,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     if list.is_empty() {
@@ -450,7 +441,7 @@ fn ReleaseHistory(
                         {r.smoke_summary.clone().unwrap_or_else(|| "—".into())}
                         {output.map(|o| view! { <details class="mt-1"><summary class="cursor-pointer text-xs text-blue-700">"output"</summary><pre class="mt-1 max-w-md overflow-x-auto text-xs whitespace-pre-wrap">{o}</pre></details> })}
                     </td>
-                    <td class="px-3 py-2 text-slate-600">{r.changes.clone()}<br/><span class="font-mono text-xs">{r.preview_host.clone()}</span></td>
+                    <td class="px-3 py-2 text-slate-600">{r.changes.clone()}<br/><a class="font-mono text-xs text-blue-700 hover:underline" href=Route::Home.url(origins, &r.preview_host) target="_blank">{r.preview_host.clone()}</a></td>
                     <td class="px-3 py-2">
                         {can_roll_back.then(|| view! { <button type="button" class=BUTTON on:click=move |_| confirming.set(Some(number))>"Roll back"</button> })}
                     </td>

@@ -9,6 +9,7 @@ use super::context::BlockContext;
 use super::descriptor::{FieldDefault::*, FieldDescriptor as F, FieldKind::*};
 use crate::commerce::{CartLineView, Flash, FlashKind, MAX_LINE_QUANTITY, ProductKind};
 use crate::money::format_price;
+use crate::route::Route;
 use crate::safe_url::safe_image;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -65,7 +66,7 @@ pub fn CartSectionBlock(props: CartSectionProps) -> impl IntoView {
         .into_any()
     } else {
         view! {
-            <a href="/checkout" class="rounded-theme bg-primary px-8 py-3 text-center font-semibold text-white transition hover:brightness-125">"Checkout"</a>
+            <a href=Route::Checkout.path() class="rounded-theme bg-primary px-8 py-3 text-center font-semibold text-white transition hover:brightness-125">"Checkout"</a>
         }
         .into_any()
     };
@@ -78,7 +79,7 @@ pub fn CartSectionBlock(props: CartSectionProps) -> impl IntoView {
                 <Totals subtotal=cart.subtotal deposits=cart.deposit_total total=cart.total currency=currency.clone() />
                 <div class="flex flex-col items-stretch gap-3 sm:items-end">
                     {checkout}
-                    <a href="/products" class="text-center text-sm font-semibold text-primary hover:text-accent">"Continue shopping"</a>
+                    <a href=Route::Products.path() class="text-center text-sm font-semibold text-primary hover:text-accent">"Continue shopping"</a>
                 </div>
             </div>
         </div>
@@ -128,7 +129,7 @@ fn CartRow(line: CartLineView, currency: String) -> impl IntoView {
                 {image.map(|src| view! { <img src=src alt=alt loading="lazy" class="h-full w-full object-cover" /> })}
             </div>
             <div class="flex min-w-0 flex-1 flex-col gap-1">
-                <a href=format!("/products/{product_handle}") class="font-heading text-lg font-semibold text-ink hover:text-primary">{product_title}</a>
+                <a href=Route::Product(product_handle.clone()).path() class="font-heading text-lg font-semibold text-ink hover:text-primary">{product_title}</a>
                 {(!variant_title.is_empty()).then(|| view! { <p class="text-sm text-muted">{variant_title}</p> })}
                 {rental}
                 <p class="text-sm text-muted" data-unit-price="">{unit}</p>
@@ -161,7 +162,7 @@ pub fn EmptyCart(flash: Option<AnyView>, title: String, message: String) -> impl
             <div class="rounded-theme bg-surface p-10 text-center shadow-sm ring-1 ring-black/5">
                 <h1 class="font-heading text-3xl font-semibold text-ink">{title}</h1>
                 <p class="mt-3 text-muted">{message}</p>
-                <a href="/products" class="mt-6 inline-flex rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Browse products"</a>
+                <a href=Route::Products.path() class="mt-6 inline-flex rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Browse products"</a>
             </div>
         </div>
     }

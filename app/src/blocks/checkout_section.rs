@@ -9,6 +9,7 @@ use super::context::BlockContext;
 use super::descriptor::{FieldDefault::*, FieldDescriptor as F, FieldKind::*};
 use crate::commerce::CartLineView;
 use crate::money::format_price;
+use crate::route::Route;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +55,7 @@ pub fn CheckoutSectionBlock(props: CheckoutSectionProps) -> impl IntoView {
         view! {
             <div class="grid gap-3 rounded-theme border border-red-200 bg-red-50 p-4 text-sm text-red-800" data-checkout-blocked="">
                 <p>"Some items can no longer be bought as they are."</p>
-                <a href="/cart" class="font-semibold underline underline-offset-4">"Review your cart"</a>
+                <a href=Route::Cart.path() class="font-semibold underline underline-offset-4">"Review your cart"</a>
             </div>
         }
         .into_any()
@@ -83,7 +84,7 @@ pub fn CheckoutSectionBlock(props: CheckoutSectionProps) -> impl IntoView {
                 <section class="flex flex-col gap-4 rounded-theme bg-surface p-5 shadow-sm ring-1 ring-black/5" aria-label="Order summary">
                     <ul class="divide-y divide-black/10">{lines}</ul>
                     <Totals subtotal=cart.subtotal deposits=cart.deposit_total total=cart.total currency=currency.clone() />
-                    <a href="/cart" class="text-sm font-semibold text-primary hover:text-accent">"Edit cart"</a>
+                    <a href=Route::Cart.path() class="text-sm font-semibold text-primary hover:text-accent">"Edit cart"</a>
                 </section>
                 <section class="rounded-theme bg-surface p-5 shadow-sm ring-1 ring-black/5">{pay}</section>
             </div>

@@ -2,6 +2,7 @@
 use super::context::{BlockContext, ProductCard};
 use super::descriptor::{FieldDefault::*, FieldDescriptor as F, FieldKind::*};
 use crate::money::format_price;
+use crate::route::Route;
 use crate::safe_url::safe_image;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -67,7 +68,7 @@ pub fn ProductGridBlock(props: ProductGridProps) -> impl IntoView {
             {(!props.title.is_empty()).then(|| view! {
                 <div class="mb-6 flex items-end justify-between gap-4">
                     <h2 class="font-heading text-3xl font-semibold text-ink">{props.title.clone()}</h2>
-                    <a href="/products" class="text-sm font-semibold text-primary hover:text-accent">"View all →"</a>
+                    <a href=Route::Products.path() class="text-sm font-semibold text-primary hover:text-accent">"View all →"</a>
                 </div>
             })}
             <div class=grid>{cards}</div>
@@ -78,7 +79,7 @@ pub fn ProductGridBlock(props: ProductGridProps) -> impl IntoView {
 /// One product card linking to its page.
 #[component]
 pub fn ProductCardView(product: ProductCard, show_price: bool) -> impl IntoView {
-    let href = format!("/products/{}", product.handle);
+    let href = Route::Product(product.handle.clone()).path();
     let image = product
         .image
         .as_deref()

@@ -16,6 +16,7 @@ pub use cart_count::{CART_COUNT_SLOT, MAX_SHOWN_CART_COUNT, cart_count_badge, wi
 pub use order::render_order_page;
 
 use crate::blocks::{Block, BlockContext, BlockList};
+use crate::route::Route;
 use crate::theme::ThemeTokens;
 use leptos::prelude::*;
 
@@ -24,6 +25,24 @@ use leptos::prelude::*;
 pub struct NavLink {
     pub label: String,
     pub href: String,
+}
+
+impl NavLink {
+    /// The navigation a shop without header links gets: Home, Shop (the product list) and
+    /// its content pages, given as (title, slug).
+    pub fn defaults<'a>(content_pages: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Self> {
+        let link = |label: &str, route: Route| NavLink {
+            label: label.to_string(),
+            href: route.path(),
+        };
+        let mut nav = vec![link("Home", Route::Home), link("Shop", Route::Products)];
+        nav.extend(
+            content_pages
+                .into_iter()
+                .map(|(title, slug)| link(title, Route::Page(slug.to_string()))),
+        );
+        nav
+    }
 }
 
 /// What the layout shows of the shop.
@@ -132,7 +151,7 @@ pub fn render_shop_not_found(shop: ShopView, meta: PageMeta) -> String {
                 <main class="flex flex-1 flex-col items-center justify-center gap-4 px-6 py-24 text-center">
                     <p class="text-sm font-semibold uppercase tracking-widest text-accent">"404"</p>
                     <h1 class="font-heading text-4xl font-semibold">"This page does not exist"</h1>
-                    <a href="/" class="mt-4 rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Back to the shop"</a>
+                    <a href=Route::Home.path() class="mt-4 rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Back to the shop"</a>
                 </main>
                 <Footer shop=shop />
             </body>
@@ -239,14 +258,14 @@ pub(crate) fn Header(shop: ShopView, path: String) -> impl IntoView {
     view! {
         <header class="sticky top-0 z-10 border-b border-black/5 bg-background/90 backdrop-blur">
             <div class="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-4 px-4 py-4 sm:px-6 lg:px-8">
-                <a href="/" class="flex flex-col leading-tight">
+                <a href=Route::Home.path() class="flex flex-col leading-tight">
                     <span class="font-heading text-2xl font-semibold text-primary">{shop.name}</span>
                     <span class="text-xs tracking-wide text-muted">{shop.tagline}</span>
                 </a>
                 <nav class="flex flex-wrap items-center gap-1" aria-label="Main">
                     {links}
                     // The count's slot: hidden and empty in the shared page, see `with_cart_count`.
-                    <a href="/cart" class="ml-2 inline-flex items-center gap-2 rounded-theme border border-primary/30 px-4 py-2 text-sm font-semibold text-primary hover:bg-primary hover:text-white">"Cart"<span data-cart-slot="" hidden></span></a>
+                    <a href=Route::Cart.path() class="ml-2 inline-flex items-center gap-2 rounded-theme border border-primary/30 px-4 py-2 text-sm font-semibold text-primary hover:bg-primary hover:text-white">"Cart"<span data-cart-slot="" hidden></span></a>
                 </nav>
             </div>
         </header>

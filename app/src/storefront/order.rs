@@ -10,6 +10,7 @@ use super::{Footer, Head, Header, PageMeta, ShopView};
 use crate::blocks::cart_section::{Totals, line_label, rental_summary};
 use crate::commerce::{OrderLineView, OrderStatus, OrderView};
 use crate::money::format_price;
+use crate::route::Route;
 use leptos::prelude::*;
 
 /// How often a pending order's page reloads itself while it waits for the payment.
@@ -102,7 +103,7 @@ fn OrderSummary(order: OrderView) -> impl IntoView {
                 <Totals subtotal=order.subtotal deposits=order.deposit_total total=order.total currency=currency.clone() deposit_note="Refunded when the rental comes back." />
                 {refunded}
             </div>
-            <a href="/products" class="w-fit rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Continue shopping"</a>
+            <a href=Route::Products.path() class="w-fit rounded-theme bg-primary px-6 py-3 font-semibold text-white">"Continue shopping"</a>
         </article>
     }
 }

@@ -3,12 +3,13 @@
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::publish::PreparedDraft;
-use crate::publish::links::{live_url, storefront_path};
+use crate::publish::links::{live_url, route};
 use crate::state::AppState;
 use app::blocks::PageType;
+use app::route::Route;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use entity::{page, shop};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
@@ -170,7 +171,7 @@ pub async fn update(
         .update(&state.db)
         .await
         .map_err(|e| slug_taken(e, slug.unwrap_or_default()))?;
-    state.render_cache.invalidate_shop(page.shop_id);
+    state.publisher().shop_changed(page.shop_id);
     Ok(Json(page_json(&updated)))
 }
 
@@ -179,7 +180,6 @@ pub async fn update(
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
-    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
     let (page, role) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
@@ -187,7 +187,7 @@ pub async fn show(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let live_url = live_url(&state.db, &state.config, &headers, &page).await?;
+    let live_url = live_url(&state.db, &state.config, &page).await?;
     let mut body = page_json(&page);
     body["shop"] = json!({"id": shop.id, "handle": shop.handle, "name": shop.name});
     // The editor's canvas renders blocks in the shop's theme.
@@ -207,7 +207,7 @@ pub async fn delete(
     // Editors still connected are closed first, so nobody keeps editing a deleted draft.
     state.hub.forget_page(page.id).await;
     page::Entity::delete_by_id(page.id).exec(&state.db).await?;
-    state.render_cache.invalidate_shop(page.shop_id);
+    state.publisher().shop_changed(page.shop_id);
     tracing::info!(page_id = page.id, user_id = user.user.id, "page deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -247,10 +247,10 @@ pub async fn publish(
     let nodes = state.hub.draft(&page).await?.nodes();
     let published = state
         .publisher()
-        .publish(page.shop_id, page.id, &nodes, Some(user.user.id))
+        .publish_draft(page.shop_id, page.id, &nodes, Some(user.user.id))
         .await?;
     // A product-detail page has no one address; its products are listed at /products.
-    let path = storefront_path(&page).unwrap_or_else(|| "/products".to_string());
+    let path = route(&page).unwrap_or(Route::Products).path();
     Ok(Json(json!({
         "revision_id": published.revision_id,
         "number": published.number,

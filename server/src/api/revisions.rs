@@ -6,14 +6,11 @@ use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::publish::store;
 use crate::state::AppState;
-use app::blocks::{Block, BlockNode};
+use app::blocks::Block;
 use axum::Json;
 use axum::extract::{Path, State};
-use chrono::Utc;
 use entity::{page, published_block, published_page, user};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -124,13 +121,10 @@ pub async fn restore(
 ) -> Result<Json<Value>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let (_, blocks) = revision(&state, &page, number).await?;
-    let nodes: Vec<BlockNode> = serde_json::from_value(
-        serde_json::to_value(&blocks).map_err(|e| AppError::Internal(e.to_string()))?,
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    // The stored tree was validated when it was first published: it goes back as it is.
     let published = state
         .publisher()
-        .publish(page.shop_id, page.id, &nodes, Some(user.user.id))
+        .publish_blocks(page.shop_id, page.id, &blocks, Some(user.user.id))
         .await?;
     let reset = body.map(|AppJson(b)| b.reset_draft).unwrap_or(false);
     if reset {
@@ -152,19 +146,9 @@ pub async fn unpublish(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
-    page::ActiveModel {
-        id: Set(page.id),
-        live_revision_id: Set(None),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(&state.db)
-    .await?;
-    state.render_cache.invalidate_shop(page.shop_id);
-    tracing::info!(
-        page_id = page.id,
-        user_id = user.user.id,
-        "page unpublished"
-    );
+    state
+        .publisher()
+        .unpublish(page.shop_id, page.id, Some(user.user.id))
+        .await?;
     Ok(Json(json!({"page_id": page.id, "live_revision_id": null})))
 }

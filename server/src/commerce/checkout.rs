@@ -8,6 +8,7 @@ use super::{CommerceError, stock};
 use crate::payments::{CheckoutLine, NewCheckout};
 use crate::state::AppState;
 use app::commerce::{MAX_LINE_QUANTITY, OrderStatus, ProductKind};
+use app::route::Route;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{Duration, Utc};
@@ -163,8 +164,8 @@ pub async fn place(
         currency: currency.clone(),
         email,
         lines: provider_lines(&priced),
-        success_url: format!("{origin}/orders/{}", order.token),
-        cancel_url: format!("{origin}/cart"),
+        success_url: format!("{origin}{}", Route::order_path(&order.token)),
+        cancel_url: format!("{origin}{}", Route::Cart.path()),
         expires_at: expires_at.timestamp(),
         idempotency_key: format!("vitrine-order-{}", order.token),
     };

@@ -16,6 +16,7 @@ use app::commerce::{
     CartAdd, CartUpdate, CartView, CheckoutRequest, CheckoutResponse, OrderList, OrderStatus,
     OrderView, ReturnRequest,
 };
+use app::route::Route;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -203,7 +204,7 @@ async fn answer_change(
         Err(e) => cart::failure(capitalised(&e.to_string())),
     };
     cart::set_flash(&state.db, cart.id, Some(flash)).await?;
-    Ok(see_other("/cart", cookie))
+    Ok(see_other(&Route::Cart.path(), cookie))
 }
 
 fn capitalised(s: &str) -> String {
@@ -335,7 +336,7 @@ async fn checkout_session(
         Ok(placed) if json => {
             let order = orders::view(&placed.order, &placed.lines);
             let body = CheckoutResponse {
-                order_url: format!("{origin}/orders/{}", order.token),
+                order_url: format!("{origin}{}", Route::order_path(&order.token)),
                 payment_url: placed.payment_url,
                 order,
             };
@@ -351,7 +352,7 @@ async fn checkout_session(
                 Some(cart::failure(capitalised(&e.to_string()))),
             )
             .await?;
-            Ok(see_other("/checkout", None))
+            Ok(see_other(&Route::Checkout.path(), None))
         }
     }
 }

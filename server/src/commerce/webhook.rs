@@ -120,7 +120,7 @@ pub async fn stripe(
     drop(turn);
     // Stock changed: product pages (sold out, stock shown) must not stay cached.
     if let Some(shop_id) = paid_shop {
-        state.render_cache.invalidate_shop(shop_id);
+        state.publisher().shop_changed(shop_id);
     }
     Ok(Json(json!({"received": true})))
 }

@@ -268,7 +268,7 @@ async fn shop_step(
         .await?;
     txn.commit().await?;
     state.tenants.invalidate_shop(shop.id);
-    state.render_cache.invalidate_shop(shop.id);
+    state.publisher().shop_changed(shop.id);
     Ok(format!("shop `{}` {verb} (id {})", shop.handle, shop.id))
 }
 
@@ -443,7 +443,7 @@ async fn publish_step(
         }
         let nodes = templates::blocks(template, config).map_err(LifecycleError::Failed)?;
         publisher
-            .publish(shop_id, page.id, &nodes, by)
+            .publish_draft(shop_id, page.id, &nodes, by)
             .await
             .map_err(|e| LifecycleError::Failed(format!("publishing {}: {e}", template.key)))?;
         published.push(template.key);

@@ -466,7 +466,7 @@ async fn switch_step(ctx: &Ctx<'_>) -> Result<String, LifecycleError> {
     active.update(&txn).await?;
     txn.commit().await?;
     ctx.state.tenants.invalidate_shop(ctx.shop.id);
-    ctx.state.render_cache.invalidate_shop(ctx.shop.id);
+    ctx.state.publisher().shop_changed(ctx.shop.id);
     let from = match before {
         Some(id) if id == release.id => "it was live already".to_string(),
         Some(id) => match release_row::Entity::find_by_id(id).one(db).await? {

@@ -223,6 +223,7 @@ async fn lifecycle(
         releases,
         jobs,
         can_launch,
+        origins: state.config.shop_origins(),
     }))
 }
 

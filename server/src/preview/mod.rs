@@ -397,12 +397,7 @@ pub async fn create(
     let host = crate::tenancy::primary_host(&state.db, page.shop_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let port = if state.config.is_dev() {
-        format!(":{}", state.config.addr.port())
-    } else {
-        String::new()
-    };
-    let url = format!("{}://{host}{port}/preview/{token}", state.config.scheme());
+    let url = format!("{}/preview/{token}", state.config.shop_origin(&host));
     let expires_at = chrono::DateTime::from_timestamp(now + ttl, 0)
         .map(|t| t.to_rfc3339())
         .unwrap_or_default();

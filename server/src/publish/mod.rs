@@ -1,6 +1,8 @@
 //! The publish service: a block tree → validation → one transaction that writes a new
 //! immutable revision with its blocks and makes it live → the render cache invalidated.
-//! Everything that publishes (the API, the seed, scheduled publishing) goes through here.
+//! Everything that changes what is live goes through [`Publisher`]: the API (publish,
+//! restore, unpublish, page changes), scheduled publishing, the seed, the lifecycle's
+//! templates, payments that change stock and release switches.
 
 pub mod links;
 pub mod rich_html;
@@ -18,6 +20,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
+/// Why a publish (or an unpublish) did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     #[error("page not found")]
@@ -87,6 +90,11 @@ pub struct Published {
     pub unchanged: bool,
 }
 
+/// The one way to change what a shop's storefront shows. Publishing a draft, restoring a
+/// revision, unpublishing, and anything else that changes live content (page fields, a
+/// deleted page, stock, a release switched) end here, so the rules hold everywhere: each
+/// change is one transaction, and the shop's rendered pages are dropped only after it
+/// commits (a render that read the old state is never cached, see `RenderCache::insert`).
 #[derive(Clone)]
 pub struct Publisher {
     db: DatabaseConnection,
@@ -94,22 +102,21 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// A publisher writing to `db` and dropping rendered pages from `cache`.
     pub fn new(db: DatabaseConnection, cache: Arc<RenderCache>) -> Self {
         Self { db, cache }
     }
 
-    /// Validates `nodes` for the page and publishes them. `shop_id` scopes the page: another
-    /// shop's page is `NotFound`.
-    pub async fn publish(
+    /// Validates draft blocks (from a page's draft, a template or the seed) for the page and
+    /// publishes them. `shop_id` scopes the page: another shop's page is `NotFound`.
+    pub async fn publish_draft(
         &self,
         shop_id: i64,
         page_id: i64,
         nodes: &[BlockNode],
         published_by: Option<i64>,
     ) -> Result<Published, PublishError> {
-        let page = crate::pages::in_shop(&self.db, shop_id, page_id)
-            .await?
-            .ok_or(PublishError::NotFound)?;
+        let page = self.scoped_page(shop_id, page_id).await?;
         let page_type = PageType::from_name(&page.page_type).ok_or_else(|| {
             PublishError::Invalid(vec![ValidationError {
                 block_id: String::new(),
@@ -122,6 +129,53 @@ impl Publisher {
             PublishError::Invalid(errors)
         })?;
         self.publish_validated(&page, &blocks, published_by).await
+    }
+
+    /// Publishes a typed tree as it is: one that was validated when it was first published
+    /// (restoring a revision of this page), so it is neither re-read nor validated again.
+    pub async fn publish_blocks(
+        &self,
+        shop_id: i64,
+        page_id: i64,
+        blocks: &[Block],
+        published_by: Option<i64>,
+    ) -> Result<Published, PublishError> {
+        let page = self.scoped_page(shop_id, page_id).await?;
+        self.publish_validated(&page, blocks, published_by).await
+    }
+
+    /// Takes the page off the storefront: no revision is live any more (they all stay in its
+    /// history). `by` is who did it, for the log.
+    pub async fn unpublish(
+        &self,
+        shop_id: i64,
+        page_id: i64,
+        by: Option<i64>,
+    ) -> Result<(), PublishError> {
+        let page = self.scoped_page(shop_id, page_id).await?;
+        page::ActiveModel {
+            id: Set(page.id),
+            live_revision_id: Set(None),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await?;
+        self.shop_changed(shop_id);
+        tracing::info!(shop_id, page_id, user_id = by, "page unpublished");
+        Ok(())
+    }
+
+    /// Something the shop's storefront shows changed outside a publish, and that change has
+    /// committed: its rendered pages are dropped.
+    pub fn shop_changed(&self, shop_id: i64) {
+        self.cache.invalidate_shop(shop_id);
+    }
+
+    async fn scoped_page(&self, shop_id: i64, page_id: i64) -> Result<page::Model, PublishError> {
+        crate::pages::in_shop(&self.db, shop_id, page_id)
+            .await?
+            .ok_or(PublishError::NotFound)
     }
 
     /// Publishes an already validated tree. A few retries absorb a race with a concurrent
@@ -159,7 +213,7 @@ impl Publisher {
                 Ok(published) => {
                     if !published.unchanged {
                         // After commit: a reader can no longer load the old revision as live.
-                        self.cache.invalidate_shop(page.shop_id);
+                        self.shop_changed(page.shop_id);
                         tracing::info!(
                             shop_id = page.shop_id,
                             page_id = page.id,

@@ -27,7 +27,7 @@ pub async fn run_due(state: &AppState) -> Result<usize, DbErr> {
         };
         let outcome = state
             .publisher()
-            .publish(page.shop_id, page.id, &nodes, None)
+            .publish_draft(page.shop_id, page.id, &nodes, None)
             .await;
         let error = match outcome {
             Ok(p) => {

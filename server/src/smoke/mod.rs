@@ -9,6 +9,7 @@
 //! deposit refunded. Smoke orders use the address [`SMOKE_EMAIL`], so operators can tell
 //! them apart.
 
+use app::route::Route;
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
 use std::fmt;
@@ -172,6 +173,11 @@ fn select_all(html: &str, css: &str, attr: &str) -> Vec<String> {
         .collect()
 }
 
+/// The targets of the page's links that start with `prefix` (a storefront [`Route`]'s).
+fn links_under(html: &str, prefix: &str) -> Vec<String> {
+    select_all(html, &format!("a[href^=\"{prefix}\"]"), "href")
+}
+
 /// The page's block types, or an error when it has none.
 fn blocks(html: &str, path: &str) -> Result<Vec<String>, String> {
     let mut types = select_all(html, "[data-block-type]", "data-block-type");
@@ -215,15 +221,17 @@ pub async fn run(target: &Target) -> Report {
         }};
     }
 
+    let home = Route::Home.path();
     check!("home", async {
-        let html = customer.page("/").await?;
-        let types = blocks(&html, "/")?;
+        let html = customer.page(&home).await?;
+        let types = blocks(&html, &home)?;
         Ok(((), format!("{} block types", types.len())))
     });
     let products = check!("product list", async {
-        let html = customer.page("/products").await?;
-        blocks(&html, "/products")?;
-        let links: Vec<String> = select_all(&html, "a[href^=\"/products/\"]", "href");
+        let list = Route::Products.path();
+        let html = customer.page(&list).await?;
+        blocks(&html, &list)?;
+        let links = links_under(&html, Route::PRODUCTS_PREFIX);
         if links.is_empty() {
             return Err("the product list links to no product".to_string());
         }
@@ -274,11 +282,8 @@ pub async fn run(target: &Target) -> Report {
     })
     .unwrap_or((None, None));
     check!("content page", async {
-        let home = customer.page("/").await?;
-        let Some(link) = select_all(&home, "a[href^=\"/pages/\"]", "href")
-            .into_iter()
-            .next()
-        else {
+        let home = customer.page(&home).await?;
+        let Some(link) = links_under(&home, Route::PAGES_PREFIX).into_iter().next() else {
             return Err("skip: the shop has no content page in its navigation".to_string());
         };
         let html = customer.page(&link).await?;
@@ -403,7 +408,7 @@ async fn checkout(customer: &Customer, line: Value) -> Step<Placed> {
         .to_string();
     let order_url = placed["order_url"].as_str().ok_or("no order URL")?;
     let order_path = order_url
-        .find("/orders/")
+        .find(Route::ORDERS_PREFIX)
         .map(|i| order_url[i..].to_string())
         .ok_or("the order URL is not an order page")?;
     let detail = format!(

@@ -9,6 +9,7 @@ pub mod load;
 use crate::state::AppState;
 use crate::tenancy::{Tenant, normalize_host};
 use app::blocks::{Block, BlockNode, PageType, validate_tree};
+use app::route::Route;
 use app::storefront::{
     NavLink, PageMeta, ShopView, StorefrontPage, UNKNOWN_HOST_HTML, render_page,
     render_shop_not_found,
@@ -20,92 +21,39 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use cache::CachedPage;
 use entity::{page, product};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
-/// Which storefront page a request asks for.
-enum Route {
-    Home,
-    Page(String),
-    Products,
-    Product(String),
-    Cart,
-    Checkout,
-}
-
-impl Route {
-    /// The type of page that lays this route out.
-    fn page_type(&self) -> PageType {
-        match self {
-            Route::Home => PageType::Home,
-            Route::Page(_) => PageType::Page,
-            Route::Products => PageType::ProductList,
-            Route::Product(_) => PageType::ProductDetail,
-            Route::Cart => PageType::Cart,
-            Route::Checkout => PageType::Checkout,
-        }
-    }
-
-    /// The page's own address: the render cache's key and the canonical link's path. Every
-    /// spelling of a route (`/pages/%61bout`) has this one address (`/pages/about`).
-    fn path(&self) -> String {
-        /// What a path segment must escape (RFC 3986 `pchar` allows the rest).
-        const SEGMENT: &AsciiSet = &CONTROLS
-            .add(b' ')
-            .add(b'"')
-            .add(b'#')
-            .add(b'%')
-            .add(b'/')
-            .add(b'<')
-            .add(b'>')
-            .add(b'?')
-            .add(b'`')
-            .add(b'{')
-            .add(b'}');
-        match self {
-            Route::Home => "/".into(),
-            Route::Page(slug) => format!("/pages/{}", utf8_percent_encode(slug, SEGMENT)),
-            Route::Products => "/products".into(),
-            Route::Product(handle) => {
-                format!("/products/{}", utf8_percent_encode(handle, SEGMENT))
-            }
-            Route::Cart => "/cart".into(),
-            Route::Checkout => "/checkout".into(),
-        }
-    }
-
-    /// The block (and page title) shown when the shop has published no page of this type.
-    fn fallback(&self) -> Option<(BlockNode, &'static str)> {
-        let (id, block_type, props, title) = match self {
-            Route::Home | Route::Page(_) => return None,
-            Route::Products => (
-                "products",
-                "product_grid",
-                serde_json::json!({"title": "All products", "limit": 24}),
-                "Products",
-            ),
-            Route::Product(_) => (
-                "product",
-                "product_detail",
-                serde_json::json!({}),
-                "Products",
-            ),
-            Route::Cart => ("cart", "cart_section", serde_json::json!({}), "Cart"),
-            Route::Checkout => (
-                "checkout",
-                "checkout_section",
-                serde_json::json!({}),
-                "Checkout",
-            ),
-        };
-        let node = BlockNode {
-            id: id.to_string(),
-            block_type: block_type.to_string(),
-            props: props.as_object().cloned().unwrap_or_default(),
-            children: Vec::new(),
-        };
-        Some((node, title))
-    }
+/// The block (and page title) shown when the shop has published no page of `route`'s type.
+fn fallback(route: &Route) -> Option<(BlockNode, &'static str)> {
+    let (id, block_type, props, title) = match route {
+        Route::Home | Route::Page(_) => return None,
+        Route::Products => (
+            "products",
+            "product_grid",
+            serde_json::json!({"title": "All products", "limit": 24}),
+            "Products",
+        ),
+        Route::Product(_) => (
+            "product",
+            "product_detail",
+            serde_json::json!({}),
+            "Products",
+        ),
+        Route::Cart => ("cart", "cart_section", serde_json::json!({}), "Cart"),
+        Route::Checkout => (
+            "checkout",
+            "checkout_section",
+            serde_json::json!({}),
+            "Checkout",
+        ),
+    };
+    let node = BlockNode {
+        id: id.to_string(),
+        block_type: block_type.to_string(),
+        props: props.as_object().cloned().unwrap_or_default(),
+        children: Vec::new(),
+    };
+    Some((node, title))
 }
 
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -340,7 +288,7 @@ async fn render(
         Some(p) => load::live_content(db, &state.revisions, p).await?,
         None => None,
     };
-    let (blocks, revision_id, title, seo_title, seo_description) = match (live, route.fallback()) {
+    let (blocks, revision_id, title, seo_title, seo_description) = match (live, fallback(&route)) {
         (Some(live), _) => {
             let r = &live.revision;
             (
@@ -445,24 +393,11 @@ fn shop_view_from(tenant: &Tenant, pages: &[page::Model]) -> ShopView {
             footer,
         };
     }
-    let mut nav = vec![
-        NavLink {
-            label: "Home".into(),
-            href: "/".into(),
-        },
-        NavLink {
-            label: "Shop".into(),
-            href: "/products".into(),
-        },
-    ];
-    nav.extend(
+    let nav = NavLink::defaults(
         pages
             .iter()
             .filter(|p| p.page_type == PageType::Page.name())
-            .map(|p| NavLink {
-                label: p.title.clone(),
-                href: format!("/pages/{}", p.slug),
-            }),
+            .map(|p| (p.title.as_str(), p.slug.as_str())),
     );
     ShopView {
         name: tenant.shop.name.clone(),

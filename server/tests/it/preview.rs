@@ -42,7 +42,8 @@ async fn add_draft_block(app: &TestApp, cookie: &str, page: i64, id: &str) -> YC
 
 #[tokio::test]
 async fn a_valid_link_shows_the_draft_and_bad_ones_all_look_the_same() {
-    let app = TestApp::spawn().await;
+    // Links name the server's configured port in development, as canonical links do.
+    let app = TestApp::spawn_with(|c| c.addr = "127.0.0.1:3000".parse().unwrap()).await;
     let (alpha, page) = shop_with_members(&app, "alpha").await;
     let (_, beta_page) = shop_with_members(&app, "beta").await;
     let editor = login(&app, "editor@alpha.example", PW).await;
@@ -59,7 +60,10 @@ async fn a_valid_link_shows_the_draft_and_bad_ones_all_look_the_same() {
     assert_eq!(res.status(), 201);
     let link: Value = res.json().await.unwrap();
     let url = link["url"].as_str().unwrap();
-    assert!(url.starts_with("http://alpha.localhost:"), "{url}");
+    assert!(
+        url.starts_with("http://alpha.localhost:3000/preview/"),
+        "{url}"
+    );
     assert_eq!(link["active_links"], 1);
     let path = &url[url.find("/preview/").unwrap()..];
 

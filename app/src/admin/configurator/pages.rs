@@ -2,19 +2,13 @@
 
 use super::field::{Problems, RequirementChips, described_by, help_id};
 use super::{Stage, StepHeading, input_id, wizard};
+use crate::route::Route;
 use crate::shop_config::{PAGE_TEMPLATES, PageTemplate, Step, field};
 use leptos::prelude::*;
 
 /// Where the storefront serves a template's page (`None`: one page per product).
 pub fn page_path(t: &PageTemplate) -> Option<String> {
-    match t.page_type {
-        "home" => Some("/".into()),
-        "product_list" => Some("/products".into()),
-        "product_detail" => None,
-        "cart" => Some("/cart".into()),
-        "checkout" => Some("/checkout".into()),
-        _ => Some(format!("/pages/{}", t.slug)),
-    }
+    Route::of_page_named(t.page_type, t.slug).map(|r| r.path())
 }
 
 #[component]
@@ -31,7 +25,8 @@ pub fn PagesStep() -> impl IntoView {
 fn PageCard(template: PageTemplate) -> impl IntoView {
     let w = wizard();
     let key = field(&format!("pages.{}", template.key)).map_or("pages", |f| f.key);
-    let path = page_path(&template).unwrap_or_else(|| "/products/{product}".into());
+    let path =
+        page_path(&template).unwrap_or_else(|| format!("{}{{product}}", Route::PRODUCTS_PREFIX));
     view! {
         <div data-config-field=key data-template=template.key>
             <label class="flex h-full cursor-pointer gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm transition hover:border-slate-300 has-checked:border-blue-600 has-checked:ring-1 has-checked:ring-blue-600 has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-blue-600">

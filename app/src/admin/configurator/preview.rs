@@ -3,10 +3,12 @@
 //! it looks exactly as the shop will.
 
 use super::wizard;
+use crate::blocks::PageType;
 use crate::blocks::ProductCard;
 use crate::blocks::hero::{HeroBlock, HeroProps};
 use crate::blocks::product_grid::ProductCardView;
 use crate::commerce::ProductKind;
+use crate::route::Route;
 use crate::shop_config::{Link, ShopConfig};
 use crate::storefront::{Footer, Header, NavLink, ShopView};
 use leptos::prelude::*;
@@ -24,27 +26,13 @@ pub fn shop_view(config: &ShopConfig) -> ShopView {
             .collect()
     };
     let nav = if config.navigation.header.is_empty() {
-        let mut nav = vec![
-            NavLink {
-                label: "Home".into(),
-                href: "/".into(),
-            },
-            NavLink {
-                label: "Shop".into(),
-                href: "/products".into(),
-            },
-        ];
-        nav.extend(
+        NavLink::defaults(
             config
                 .pages
                 .chosen()
-                .filter(|t| t.page_type == "page")
-                .map(|t| NavLink {
-                    label: t.title.into(),
-                    href: format!("/pages/{}", t.slug),
-                }),
-        );
-        nav
+                .filter(|t| t.page_type == PageType::Page.name())
+                .map(|t| (t.title, t.slug)),
+        )
     } else {
         links(&config.navigation.header)
     };
@@ -70,7 +58,7 @@ fn hero(shop: &ShopView) -> HeroProps {
         },
         image: "/images/hero/harbor-hero.svg".into(),
         cta_label: "Shop now".into(),
-        cta_url: "/products".into(),
+        cta_url: Route::Products.path(),
         align: "left".into(),
     }
 }
