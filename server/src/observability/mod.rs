@@ -141,7 +141,7 @@ pub fn route_class(path: &str) -> &'static str {
         "admin"
     } else if under("/preview") {
         "preview"
-    } else if under("/pkg") || under("/images") || path == "/favicon.ico" {
+    } else if under("/pkg") || under("/images") || path.starts_with("/favicon.") {
         "static"
     } else if path == "/metrics" {
         "metrics"
@@ -326,6 +326,7 @@ mod tests {
         assert_eq!(route_class("/api/cart/lines/3"), "commerce");
         assert_eq!(route_class("/admin/pages/3"), "admin");
         assert_eq!(route_class("/pkg/vitrine.wasm"), "static");
+        assert_eq!(route_class("/favicon.svg"), "static");
         assert_eq!(route_class("/wp-login.php"), "other");
         assert_eq!(route_class("/pagesx"), "other");
     }

@@ -166,6 +166,9 @@ pub struct Ed {
     /// Plain data, so thread-safe storage: values in local storage that the server's render
     /// creates may be dropped on another thread, which panics.
     pub focus: StoredValue<Option<Focus>>,
+    /// The browser's copy of the draft. Browser-only, like the socket: the server's render
+    /// has no draft to hold, and a local value it created would be dropped on another thread.
+    #[cfg(feature = "hydrate")]
     pub client: StoredValue<Option<Client>, LocalStorage>,
     #[cfg(feature = "hydrate")]
     pub socket: StoredValue<Option<transport::Socket>, LocalStorage>,
@@ -209,6 +212,7 @@ impl Ed {
             toast: RwSignal::new(None),
             me: RwSignal::new((String::new(), COLORS[0].to_string())),
             focus: StoredValue::new(None),
+            #[cfg(feature = "hydrate")]
             client: StoredValue::new_local(None),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
@@ -226,10 +230,19 @@ impl Ed {
             .unwrap_or(PageType::Page)
     }
 
+    /// Runs `f` on the browser's copy of the draft; `None` before it exists (and always
+    /// on the server).
     fn with_client<R>(&self, f: impl FnOnce(&mut Client) -> R) -> Option<R> {
-        self.client
+        #[cfg(feature = "hydrate")]
+        return self
+            .client
             .try_update_value(|c| c.as_mut().map(f))
-            .flatten()
+            .flatten();
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = f;
+            None
+        }
     }
 
     /// Re-reads the draft into the signals the views watch.

@@ -89,7 +89,7 @@ pub fn HistoryPanel(close: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                                 {items.into_iter().map(|r| {
                                     let number = r.get("number").and_then(Value::as_i64).unwrap_or_default();
                                     let live = r.get("live").and_then(Value::as_bool).unwrap_or(false);
-                                    let who = r.pointer("/published_by/email").and_then(Value::as_str).unwrap_or("scheduled").to_string();
+                                    let who = r.pointer("/published_by/email").and_then(Value::as_str).unwrap_or("automatically").to_string();
                                     let when = r.get("published_at").and_then(Value::as_str).unwrap_or_default().replace('T', " ").chars().take(16).collect::<String>();
                                     let s = |k: &str| r.pointer(&format!("/summary/{k}")).and_then(Value::as_i64).unwrap_or(0);
                                     let summary = format!("+{} added · −{} removed · {} changed", s("added"), s("removed"), s("changed"));
