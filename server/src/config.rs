@@ -174,7 +174,7 @@ pub struct Config {
     #[arg(
         long,
         env = "VITRINE_COMMERCE_SHARE",
-        default_value_t = 25,
+        default_value_t = 40,
         value_parser = clap::value_parser!(u32).range(1..=100),
         global = true
     )]
@@ -244,7 +244,7 @@ impl Config {
             health_smoke_stale_hours: 24,
             health_error_window_minutes: 15,
             health_broken_errors: 5,
-            commerce_share: 25,
+            commerce_share: 40,
         }
     }
 
