@@ -1,14 +1,14 @@
 //! One error type for HTTP handlers. Internal detail is logged, never sent to the client;
-//! API errors are JSON `{error:{code,message,request_id}}` — request bodies the API cannot
-//! read too (see [`AppJson`]).
+//! API errors are JSON `{error:{code,message,request_id}}` ([`ErrorBody`], which the admin reads
+//! back) — request bodies the API cannot read too (see [`AppJson`]).
 
+use app::api_types::ErrorBody;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -103,18 +103,15 @@ impl IntoResponse for AppError {
         };
         // The request id is filled in by the request-id layer's span; the header carries it too.
         let request_id = crate::http::current_request_id().unwrap_or_default();
-        let mut body = json!({ "error": { "code": self.code(), "message": message, "request_id": request_id } });
-        if let AppError::Invalid(errors) = &self {
-            body["errors"] = json!(errors);
+        let mut body = ErrorBody::new(self.code(), message, request_id);
+        let mut retry_after = None;
+        match self {
+            AppError::Invalid(errors) => body.errors = Some(errors),
+            AppError::NotReady(_, issues) => body.issues = Some(issues),
+            AppError::TooManyRequests(seconds) => retry_after = Some(HeaderValue::from(seconds)),
+            AppError::Busy => retry_after = Some(HeaderValue::from_static("1")),
+            _ => {}
         }
-        if let AppError::NotReady(_, issues) = &self {
-            body["issues"] = json!(issues);
-        }
-        let retry_after = match self {
-            AppError::TooManyRequests(seconds) => Some(HeaderValue::from(seconds)),
-            AppError::Busy => Some(HeaderValue::from_static("1")),
-            _ => None,
-        };
         let mut response = (status, Json(body)).into_response();
         if let Some(v) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, v);

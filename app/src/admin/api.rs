@@ -1,8 +1,14 @@
 //! Calls to Vitrine's JSON API from the admin (browser fetch, same origin, session cookie).
 //! Only the hydrated client calls these; on the server they fail, and nothing awaits them.
+//!
+//! Pages call the typed functions (`get_json`, `post_json` …) with the contract types of
+//! [`crate::api_types`], [`crate::commerce`] and [`crate::lifecycle`]; the `Value` ones are
+//! what they are built on.
 
-use serde::Serialize;
+use crate::api_types::ErrorBody;
+use crate::blocks::ValidationError;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// An API error as the admin shows it.
@@ -14,6 +20,18 @@ pub struct ApiError {
     pub message: String,
     /// The whole JSON body (422 carries `errors`).
     pub body: Value,
+}
+
+impl ApiError {
+    /// The API's error body, when the server sent one.
+    pub fn error_body(&self) -> Option<ErrorBody> {
+        ErrorBody::deserialize(&self.body).ok()
+    }
+
+    /// What a refused publish (`422`) says is wrong; empty for any other error.
+    pub fn validation_errors(&self) -> Vec<ValidationError> {
+        self.error_body().and_then(|b| b.errors).unwrap_or_default()
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -30,10 +48,6 @@ pub async fn post(path: &str, body: Value) -> Result<Value, ApiError> {
     request("POST", path, Some(body)).await
 }
 
-pub async fn patch(path: &str, body: Value) -> Result<Value, ApiError> {
-    request("PATCH", path, Some(body)).await
-}
-
 pub async fn put(path: &str, body: Value) -> Result<Value, ApiError> {
     request("PUT", path, Some(body)).await
 }
@@ -43,7 +57,7 @@ pub async fn delete(path: &str) -> Result<Value, ApiError> {
 }
 
 /// `GET path`, its JSON answer read as `T`: the typed twin of [`get`], so pages work with the
-/// shared contract types (`crate::commerce`) instead of picking fields out of a `Value`.
+/// shared contract types instead of picking fields out of a `Value`.
 pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     decode(get(path).await?)
 }
@@ -53,12 +67,49 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ApiError> {
+    send_json("POST", path, body).await
+}
+
+/// `POST path` for an action that takes no fields (an empty object is sent), the answer read
+/// as `T`.
+pub async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send_json("POST", path, &serde_json::Map::new()).await
+}
+
+/// `PATCH path` with `body` as JSON, the answer read as `T`.
+pub async fn patch_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    send_json("PATCH", path, body).await
+}
+
+/// `PUT path` with `body` as JSON, the answer read as `T`.
+pub async fn put_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    send_json("PUT", path, body).await
+}
+
+/// `DELETE path`, the answer read as `T` (for deletions that answer with a body; the others
+/// answer `204`: use [`delete`]).
+pub async fn delete_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(delete(path).await?)
+}
+
+/// `method path` with `body` written as JSON, the answer read as `T`.
+async fn send_json<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
     let body = serde_json::to_value(body).map_err(|e| ApiError {
         status: 0,
         message: format!("The request could not be written: {e}."),
         body: Value::Null,
     })?;
-    decode(post(path, body).await?)
+    decode(request(method, path, Some(body)).await?)
 }
 
 /// Reads a successful answer as `T`. A body of another shape (a server older or newer than
@@ -75,10 +126,9 @@ pub fn decode<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
 /// The message of an error body `{error:{message}}`, or a fallback for the status.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn message_of(status: u16, body: &Value) -> String {
-    body.pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| match status {
+    ErrorBody::deserialize(body)
+        .map(|b| b.error.message)
+        .unwrap_or_else(|_| match status {
             0 => "The server cannot be reached. Check your connection.".into(),
             401 => "Your session has ended. Log in again.".into(),
             404 => "Not found.".into(),
@@ -186,5 +236,27 @@ mod tests {
         assert_eq!(message_of(409, &body), "not paid");
         assert_eq!(message_of(404, &Value::Null), "Not found.");
         assert_eq!(message_of(500, &Value::Null), "The server answered 500.");
+    }
+
+    #[test]
+    fn a_refused_publish_names_its_blocks() {
+        let refused = ApiError {
+            status: 422,
+            message: "the page has validation errors".into(),
+            body: serde_json::json!({
+                "error": {"code": "invalid", "message": "the page has validation errors", "request_id": "r"},
+                "errors": [{"block_id": "hero-1", "field": "heading", "message": "too long"}],
+            }),
+        };
+        let errors = refused.validation_errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].block_id, "hero-1");
+        assert_eq!(errors[0].field.as_deref(), Some("heading"));
+        let other = ApiError {
+            status: 0,
+            message: "unreachable".into(),
+            body: Value::Null,
+        };
+        assert!(other.validation_errors().is_empty() && other.error_body().is_none());
     }
 }

@@ -2,10 +2,10 @@
 //! and open one in the editor — with a link to each shop's orders.
 
 use super::{Brand, api};
+use crate::api_types::{NewPage, PageChanges, PageList, PageSummary, Role, SessionAnswer};
 use crate::blocks::PageType;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use serde_json::{Value, json};
 
 const INPUT: &str = "block w-full rounded-md border border-slate-300 px-2.5 py-1.5 text-sm shadow-sm focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30 focus:outline-none";
 const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm font-medium text-slate-700 hover:bg-slate-50";
@@ -36,7 +36,7 @@ fn page_type_label(t: PageType) -> &'static str {
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
-    let me = LocalResource::new(|| api::get("/api/v1/session"));
+    let me = LocalResource::new(|| api::get_json::<SessionAnswer>("/api/v1/session"));
     let query = use_query_map();
     let logout = move |_| {
         leptos::task::spawn_local(async move {
@@ -50,8 +50,8 @@ pub fn Dashboard() -> impl IntoView {
                 <div class="mx-auto flex h-14 max-w-5xl items-center justify-between px-4">
                     <Brand />
                     <div class="flex items-center gap-3 text-sm text-slate-600">
-                        {move || me.get().and_then(Result::ok).and_then(|v| v.pointer("/user/email").and_then(Value::as_str).map(str::to_string))}
-                        {move || me.get().and_then(Result::ok).filter(|v| v.pointer("/user/operator") == Some(&Value::Bool(true))).map(|_| view! {
+                        {move || me.get().and_then(Result::ok).map(|session| session.user.email)}
+                        {move || me.get().and_then(Result::ok).filter(|session| session.user.operator).map(|_| view! {
                             <a href="/admin/operator" class="hover:text-slate-900" data-testid="operator-link">"Operator"</a>
                         })}
                         <a href="/admin/shops/new" class="rounded-md bg-blue-600 px-2.5 py-1 text-sm font-semibold text-white hover:bg-blue-700" data-testid="new-shop">"New shop"</a>
@@ -63,22 +63,19 @@ pub fn Dashboard() -> impl IntoView {
                 <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
                     {move || me.get().map(|r| match r {
                         Err(e) => view! { <p class="text-red-600">{e.message}</p> }.into_any(),
-                        Ok(v) => {
-                            let shops = v.get("shops").and_then(Value::as_array).cloned().unwrap_or_default();
+                        Ok(session) => {
+                            let shops = session.shops;
                             if shops.is_empty() {
                                 return view! { <p class="text-slate-600">"You are not a member of any shop yet. Create one with "<a href="/admin/shops/new" class="font-medium text-blue-700 hover:underline">"New shop"</a>", or ask a shop owner to add you."</p> }.into_any();
                             }
                             let wanted = query.with(|q| q.get("shop"));
-                            let current = shops.iter().find(|s| s.get("handle").and_then(Value::as_str) == wanted.as_deref()).unwrap_or(&shops[0]).clone();
-                            let handle = current.get("handle").and_then(Value::as_str).unwrap_or_default().to_string();
-                            let name = current.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-                            let role = current.get("role").and_then(Value::as_str).unwrap_or("viewer").to_string();
+                            let current = shops.iter().find(|s| Some(&s.handle) == wanted.as_ref()).unwrap_or(&shops[0]).clone();
+                            let (handle, name, role) = (current.handle, current.name, current.role);
                             view! {
                                 {(shops.len() > 1).then(|| view! {
                                     <nav class="mb-6 flex gap-2" aria-label="Shops">
                                         {shops.iter().map(|s| {
-                                            let h = s.get("handle").and_then(Value::as_str).unwrap_or_default().to_string();
-                                            let n = s.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+                                            let (h, n) = (s.handle.clone(), s.name.clone());
                                             let active = h == handle;
                                             view! { <a href=format!("/admin?shop={h}") class=if active { "rounded-full bg-slate-900 px-3 py-1 text-sm text-white" } else { "rounded-full bg-white px-3 py-1 text-sm text-slate-700 ring-1 ring-slate-200" }>{n}</a> }
                                         }).collect_view()}
@@ -95,7 +92,7 @@ pub fn Dashboard() -> impl IntoView {
 }
 
 #[component]
-fn ShopPages(handle: String, name: String, role: String) -> impl IntoView {
+fn ShopPages(handle: String, name: String, role: Role) -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let list_path = format!("/api/v1/shops/{handle}/pages");
     let pages = {
@@ -103,10 +100,10 @@ fn ShopPages(handle: String, name: String, role: String) -> impl IntoView {
         LocalResource::new(move || {
             reload.get();
             let path = path.clone();
-            async move { api::get(&path).await }
+            async move { api::get_json::<PageList>(&path).await }
         })
     };
-    let can_edit = role == "owner" || role == "editor";
+    let can_edit = role.can_edit();
     let refresh = move || reload.update(|n| *n += 1);
     // Orders carry customers' emails: the server shows them to owners and editors only, so
     // viewers get no link to a page that would refuse them.
@@ -122,7 +119,7 @@ fn ShopPages(handle: String, name: String, role: String) -> impl IntoView {
         <div class="flex items-end justify-between">
             <div>
                 <h1 class="text-2xl font-semibold tracking-tight">{name}</h1>
-                <p class="text-sm text-slate-500">"Pages · you are " {role.clone()}</p>
+                <p class="text-sm text-slate-500">"Pages · you are " {role.as_str()}</p>
             </div>
             {orders_link}
         </div>
@@ -130,8 +127,8 @@ fn ShopPages(handle: String, name: String, role: String) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="mt-6 text-slate-500">"Loading pages…"</p> }>
             {move || pages.get().map(|r| match r {
                 Err(e) => view! { <p class="mt-6 text-red-600">{e.message}</p> }.into_any(),
-                Ok(v) => {
-                    let list = v.get("pages").and_then(Value::as_array).cloned().unwrap_or_default();
+                Ok(list) => {
+                    let list = list.pages;
                     view! {
                         <div class="mt-6 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-900/5">
                             <table class="w-full text-left text-sm" data-testid="pages">
@@ -157,29 +154,21 @@ fn ShopPages(handle: String, name: String, role: String) -> impl IntoView {
 
 #[component]
 fn PageRow(
-    page: Value,
+    page: PageSummary,
     can_edit: bool,
     done: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let s = |k: &str| {
-        page.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let id = page.get("id").and_then(Value::as_i64).unwrap_or_default();
-    let title = s("title");
-    let slug = s("slug");
-    let page_type = PageType::from_name(&s("page_type")).unwrap_or(PageType::Page);
-    let live = page.get("live_revision_id").is_some_and(|v| !v.is_null());
-    let publish_at = page
-        .get("publish_at")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let schedule_error = page
-        .get("schedule_error")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let PageSummary {
+        id,
+        title,
+        slug,
+        page_type,
+        live_revision_id,
+        publish_at,
+        schedule_error,
+        ..
+    } = page;
+    let live = live_revision_id.is_some();
     let renaming = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let new_title = RwSignal::new(title.clone());
@@ -187,9 +176,13 @@ fn PageRow(
     let error = RwSignal::new(None::<String>);
     let save = move |_| {
         leptos::task::spawn_local(async move {
-            let body =
-                json!({"title": new_title.get_untracked(), "slug": new_slug.get_untracked()});
-            match api::patch(&format!("/api/v1/pages/{id}"), body).await {
+            let changes = PageChanges {
+                title: Some(new_title.get_untracked()),
+                slug: Some(new_slug.get_untracked()),
+                ..Default::default()
+            };
+            match api::patch_json::<_, PageSummary>(&format!("/api/v1/pages/{id}"), &changes).await
+            {
                 Ok(_) => {
                     renaming.set(false);
                     done();
@@ -228,7 +221,7 @@ fn PageRow(
                 } else {
                     view! { <span class="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">"Draft"</span> }.into_any()
                 }}
-                {publish_at.map(|at| view! { <p class="mt-1 text-xs text-blue-700">"Scheduled " {at.replace('T', " ").chars().take(16).collect::<String>()} " UTC"</p> })}
+                {publish_at.map(|at| view! { <p class="mt-1 text-xs text-blue-700">"Scheduled " {super::minute_utc(&at)} " UTC"</p> })}
                 {schedule_error.map(|e| view! { <p class="mt-1 text-xs text-red-600">{e}</p> })}
             </td>
             <td class="px-4 py-3 text-right whitespace-nowrap">
@@ -273,17 +266,21 @@ fn NewPage(path: String, done: impl Fn() + Copy + Send + Sync + 'static) -> impl
         e.prevent_default();
         let path = path.clone();
         leptos::task::spawn_local(async move {
-            let body = json!({"title": title.get_untracked(), "slug": slug.get_untracked(), "page_type": page_type.get_untracked()});
-            match api::post(&path, body).await {
-                Ok(v) => {
+            let body = NewPage {
+                title: title.get_untracked(),
+                slug: slug.get_untracked(),
+                page_type: page_type.get_untracked(),
+            };
+            match api::post_json::<_, PageSummary>(&path, &body).await {
+                Ok(created) => {
                     error.set(None);
                     title.set(String::new());
                     slug.set(String::new());
                     slug_touched.set(false);
                     done();
-                    if let Some(id) = v.get("id").and_then(Value::as_i64) {
-                        let _ = window().location().set_href(&format!("/admin/pages/{id}"));
-                    }
+                    let _ = window()
+                        .location()
+                        .set_href(&format!("/admin/pages/{}", created.id));
                 }
                 Err(e) => error.set(Some(e.message)),
             }

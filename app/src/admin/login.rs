@@ -1,9 +1,9 @@
 //! `/admin/login`: email and password, then back to where the editor was going.
 
 use super::{Brand, api};
+use crate::api_types::{LoginRequest, SessionAnswer};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use serde_json::json;
 
 /// Where to go after logging in: a local admin page only (see [`super::is_safe_next`]).
 pub fn safe_next(next: Option<String>) -> String {
@@ -27,9 +27,11 @@ pub fn Login() -> impl IntoView {
         error.set(None);
         let next = safe_next(query.with_untracked(|q| q.get("next")));
         leptos::task::spawn_local(async move {
-            let body =
-                json!({"email": email.get_untracked(), "password": password.get_untracked()});
-            match api::post("/api/v1/session", body).await {
+            let body = LoginRequest {
+                email: email.get_untracked(),
+                password: password.get_untracked(),
+            };
+            match api::post_json::<_, SessionAnswer>("/api/v1/session", &body).await {
                 Ok(_) => {
                     // A full load, so the next page starts with the new session cookie.
                     let _ = window().location().set_href(&next);

@@ -42,6 +42,11 @@ pub fn is_safe_next(next: &str) -> bool {
         && !next.chars().any(char::is_control)
 }
 
+/// A time as the admin's lists show it, to the minute: `2026-12-01 14:05` (UTC).
+pub fn minute_utc(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// The HTML document around the admin app, with hydration scripts.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -8,12 +8,12 @@
 //! plain functions at the top of this file, which the tests below check natively.
 
 use super::{Brand, api};
+use crate::api_types::{SessionAnswer, ShopMembership};
 use crate::commerce::{OrderLineView, OrderList, OrderStatus, OrderView, ReturnRequest};
 use crate::money::format_price;
 use chrono::{Datelike, NaiveDate, Timelike};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use serde::Deserialize;
 
 const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm font-medium text-slate-700 hover:bg-slate-50";
 const CARD: &str = "rounded-xl bg-white shadow-sm ring-1 ring-slate-900/5";
@@ -43,26 +43,10 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// One of the shops `GET /api/v1/session` lists for the logged-in person.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Membership {
-    pub id: i64,
-    pub handle: String,
-    pub name: String,
-    /// `owner`, `editor` or `viewer`.
-    pub role: String,
-}
-
-/// The part of `GET /api/v1/session` these pages need.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Session {
-    pub shops: Vec<Membership>,
-}
-
 /// The shop an orders URL names. The handle is tried first, so the dashboard's links (which
 /// use handles) always land on their shop even if a handle happens to look like another
 /// shop's id; a number that is no handle is an id, which is how an order's page links back.
-pub fn find_shop<'a>(shops: &'a [Membership], key: &str) -> Option<&'a Membership> {
+pub fn find_shop<'a>(shops: &'a [ShopMembership], key: &str) -> Option<&'a ShopMembership> {
     shops.iter().find(|s| s.handle == key).or_else(|| {
         let id = key.parse::<i64>().ok()?;
         shops.iter().find(|s| s.id == id)
@@ -70,13 +54,13 @@ pub fn find_shop<'a>(shops: &'a [Membership], key: &str) -> Option<&'a Membershi
 }
 
 /// The admin page listing a shop's orders.
-pub fn orders_page_path(shop: &Membership) -> String {
+pub fn orders_page_path(shop: &ShopMembership) -> String {
     format!("/admin/shops/{}/orders", shop.handle)
 }
 
 /// The API listing a shop's orders. The server finds the shop by its handle, as in every other
 /// `/api/v1/shops/{…}` route.
-pub fn orders_api_path(shop: &Membership) -> String {
+pub fn orders_api_path(shop: &ShopMembership) -> String {
     format!("/api/v1/shops/{}/orders", shop.handle)
 }
 
@@ -282,10 +266,10 @@ fn StatusBadge(status: OrderStatus) -> impl IntoView {
 
 /// The shop (from the session) and its orders, or why there is no shop. A refused or failed
 /// list still has its shop, so the page can say whose orders could not be shown.
-type ShopOrdersData = (Membership, Result<OrderList, String>);
+type ShopOrdersData = (ShopMembership, Result<OrderList, String>);
 
 async fn load_shop_orders(key: String) -> Result<ShopOrdersData, String> {
-    let session: Session = api::get_json("/api/v1/session")
+    let session: SessionAnswer = api::get_json("/api/v1/session")
         .await
         .map_err(|e| e.message)?;
     let shop = find_shop(&session.shops, &key)
@@ -319,7 +303,7 @@ pub fn ShopOrders() -> impl IntoView {
 }
 
 #[component]
-fn ShopOrderList(shop: Membership, orders: Result<OrderList, String>) -> impl IntoView {
+fn ShopOrderList(shop: ShopMembership, orders: Result<OrderList, String>) -> impl IntoView {
     let truncated = orders.as_ref().is_ok_and(|l| l.truncated);
     let body = match orders.map(|l| l.orders) {
         Err(message) => view! {
@@ -335,7 +319,7 @@ fn ShopOrderList(shop: Membership, orders: Result<OrderList, String>) -> impl In
     view! {
         <a href=format!("/admin?shop={}", shop.handle) class="text-sm text-blue-700 hover:underline">"← " {shop.name.clone()} " pages"</a>
         <h1 class="mt-2 text-2xl font-semibold tracking-tight">{shop.name} " · Orders"</h1>
-        <p class="text-sm text-slate-500">"Newest first · you are " {shop.role}</p>
+        <p class="text-sm text-slate-500">"Newest first · you are " {shop.role.as_str()}</p>
         {body}
         {truncated.then(|| view! { <p class="mt-3 text-sm text-slate-500" data-testid="orders-truncated">"Showing the latest 200 orders."</p> })}
     }
@@ -442,7 +426,7 @@ pub fn OrderPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()));
     let order = LocalResource::new(move || load_order(id()));
     // Only for the back link's handle and shop name; the page works without it.
-    let session = LocalResource::new(|| api::get_json::<Session>("/api/v1/session"));
+    let session = LocalResource::new(|| api::get_json::<SessionAnswer>("/api/v1/session"));
     let shops = Signal::derive(move || {
         session
             .get()
@@ -466,7 +450,7 @@ pub fn OrderPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderDetail(order: OrderView, shops: Signal<Vec<Membership>>) -> impl IntoView {
+fn OrderDetail(order: OrderView, shops: Signal<Vec<ShopMembership>>) -> impl IntoView {
     let order = RwSignal::new(order);
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -650,6 +634,7 @@ fn lines_table(o: &OrderView) -> AnyView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api_types::Role;
     use crate::commerce::ProductKind;
 
     fn rental_line() -> OrderLineView {
@@ -710,12 +695,12 @@ mod tests {
         }
     }
 
-    fn member(id: i64, handle: &str) -> Membership {
-        Membership {
+    fn member(id: i64, handle: &str) -> ShopMembership {
+        ShopMembership {
             id,
             handle: handle.into(),
             name: format!("Shop {handle}"),
-            role: "owner".into(),
+            role: Role::Owner,
         }
     }
 
@@ -904,13 +889,13 @@ mod tests {
     #[test]
     fn the_session_reads_as_memberships() {
         let body = serde_json::json!({
-            "user": {"id": 1, "email": "e@example.com", "name": "E"},
+            "user": {"id": 1, "email": "e@example.com", "name": "E", "operator": false},
             "shops": [{"id": 1, "handle": "demo", "name": "Harbor & Pine", "role": "owner"}],
         });
-        let session: Session = api::decode(body).unwrap();
+        let session: SessionAnswer = api::decode(body).unwrap();
         assert_eq!(
             session.shops,
-            vec![Membership {
+            vec![ShopMembership {
                 name: "Harbor & Pine".into(),
                 ..member(1, "demo")
             }]

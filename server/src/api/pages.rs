@@ -5,6 +5,10 @@ use crate::error::{AppError, AppJson};
 use crate::publish::PreparedDraft;
 use crate::publish::links::{live_url, route};
 use crate::state::AppState;
+use app::api_types::{
+    DraftAnswer, NewPage, PageAnswer, PageChanges, PageList, PageSummary, PublishAnswer,
+    ScheduleRequest, ShopRef,
+};
 use app::blocks::PageType;
 use app::route::Route;
 use axum::Json;
@@ -13,8 +17,6 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use entity::{page, shop};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 async fn shop_for(
     state: &AppState,
@@ -31,36 +33,36 @@ async fn shop_for(
     Ok(shop)
 }
 
-fn page_json(p: &page::Model) -> Value {
-    json!({
-        "id": p.id, "title": p.title, "slug": p.slug, "page_type": p.page_type,
-        "seo_title": p.seo_title, "seo_description": p.seo_description,
-        "live_revision_id": p.live_revision_id, "updated_at": p.updated_at,
-        "publish_at": p.publish_at, "schedule_error": p.schedule_error,
-    })
+/// A stored page as the API shows it. Only known page types are ever stored.
+fn summary(p: &page::Model) -> PageSummary {
+    PageSummary {
+        id: p.id,
+        title: p.title.clone(),
+        slug: p.slug.clone(),
+        page_type: PageType::from_name(&p.page_type).unwrap_or(PageType::Page),
+        seo_title: p.seo_title.clone(),
+        seo_description: p.seo_description.clone(),
+        live_revision_id: p.live_revision_id,
+        updated_at: p.updated_at,
+        publish_at: p.publish_at,
+        schedule_error: p.schedule_error.clone(),
+    }
 }
 
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(handle): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PageList>, AppError> {
     let shop = shop_for(&state, user.user.id, &handle, Role::Viewer).await?;
     let pages = page::Entity::find()
         .filter(page::Column::ShopId.eq(shop.id))
         .order_by_asc(page::Column::Id)
         .all(&state.db)
         .await?;
-    Ok(Json(
-        json!({"pages": pages.iter().map(page_json).collect::<Vec<_>>()}),
-    ))
-}
-
-#[derive(Deserialize)]
-pub struct NewPage {
-    pub title: String,
-    pub slug: String,
-    pub page_type: String,
+    Ok(Json(PageList {
+        pages: pages.iter().map(summary).collect(),
+    }))
 }
 
 pub async fn create(
@@ -68,7 +70,7 @@ pub async fn create(
     user: CurrentUser,
     Path(handle): Path<String>,
     AppJson(body): AppJson<NewPage>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<PageSummary>), AppError> {
     let shop = shop_for(&state, user.user.id, &handle, Role::Editor).await?;
     let title = check_title(&body.title)?;
     let slug = check_slug(&body.slug)?;
@@ -82,7 +84,7 @@ pub async fn create(
         .insert(&state.db)
         .await
         .map_err(|e| slug_taken(e, slug))?;
-    Ok((StatusCode::CREATED, Json(page_json(&created))))
+    Ok((StatusCode::CREATED, Json(summary(&created))))
 }
 
 fn check_title(title: &str) -> Result<&str, AppError> {
@@ -120,16 +122,6 @@ fn slug_taken(e: sea_orm::DbErr, slug: &str) -> AppError {
     }
 }
 
-#[derive(Deserialize)]
-pub struct PageChanges {
-    pub title: Option<String>,
-    pub slug: Option<String>,
-    /// `""` clears.
-    pub seo_title: Option<String>,
-    /// `""` clears.
-    pub seo_description: Option<String>,
-}
-
 /// `PATCH /api/v1/pages/{id}`: rename, change the slug or SEO fields. Takes effect on the
 /// storefront at once (navigation and URLs), like renaming a page in a page list.
 pub async fn update(
@@ -137,7 +129,7 @@ pub async fn update(
     user: CurrentUser,
     Path(id): Path<i64>,
     AppJson(body): AppJson<PageChanges>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PageSummary>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let mut changes = page::ActiveModel {
         id: Set(page.id),
@@ -172,7 +164,7 @@ pub async fn update(
         .await
         .map_err(|e| slug_taken(e, slug.unwrap_or_default()))?;
     state.publisher().shop_changed(page.shop_id);
-    Ok(Json(page_json(&updated)))
+    Ok(Json(summary(&updated)))
 }
 
 /// `GET /api/v1/pages/{id}`: the page, its shop, the caller's role there and, while the
@@ -181,20 +173,25 @@ pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PageAnswer>, AppError> {
     let (page, role) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     let shop = shop::Entity::find_by_id(page.shop_id)
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
     let live_url = live_url(&state.db, &state.config, &page).await?;
-    let mut body = page_json(&page);
-    body["shop"] = json!({"id": shop.id, "handle": shop.handle, "name": shop.name});
-    // The editor's canvas renders blocks in the shop's theme.
-    body["theme"] = shop.theme.clone();
-    body["role"] = json!(role.as_str());
-    body["live_url"] = json!(live_url);
-    Ok(Json(body))
+    Ok(Json(PageAnswer {
+        page: summary(&page),
+        shop: ShopRef {
+            id: shop.id,
+            handle: shop.handle,
+            name: shop.name,
+        },
+        // The editor's canvas renders blocks in the shop's theme.
+        theme: shop.theme,
+        role,
+        live_url,
+    }))
 }
 
 /// `DELETE /api/v1/pages/{id}`: the page, its revisions and its draft.
@@ -217,7 +214,7 @@ pub async fn draft(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<DraftAnswer>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     // Read without taking a room slot: a server with every room taken still answers.
     let draft = state.hub.draft(&page).await?;
@@ -231,9 +228,12 @@ pub async fn draft(
             errors,
         ),
     };
-    Ok(Json(
-        json!({"page_id": page.id, "page": draft.page, "blocks": blocks, "errors": errors}),
-    ))
+    Ok(Json(DraftAnswer {
+        page_id: page.id,
+        page: draft.page,
+        blocks,
+        errors,
+    }))
 }
 
 /// Publishes the current draft.
@@ -241,7 +241,7 @@ pub async fn publish(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PublishAnswer>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     // Read without taking a room slot: publishing never waits for a free one.
     let nodes = state.hub.draft(&page).await?.nodes();
@@ -251,18 +251,12 @@ pub async fn publish(
         .await?;
     // A product-detail page has no one address; its products are listed at /products.
     let path = route(&page).unwrap_or(Route::Products).path();
-    Ok(Json(json!({
-        "revision_id": published.revision_id,
-        "number": published.number,
-        "unchanged": published.unchanged,
-        "path": path,
-    })))
-}
-
-#[derive(Deserialize)]
-pub struct Schedule {
-    /// RFC 3339 time, in the future (at most a year ahead).
-    pub publish_at: chrono::DateTime<Utc>,
+    Ok(Json(PublishAnswer {
+        revision_id: published.revision_id,
+        number: published.number,
+        unchanged: published.unchanged,
+        path,
+    }))
 }
 
 /// `PUT /api/v1/pages/{id}/schedule` `{publish_at}`: publish the draft then.
@@ -270,8 +264,8 @@ pub async fn schedule(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    AppJson(body): AppJson<Schedule>,
-) -> Result<Json<Value>, AppError> {
+    AppJson(body): AppJson<ScheduleRequest>,
+) -> Result<Json<PageSummary>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let now = Utc::now();
     if body.publish_at <= now || body.publish_at > now + chrono::Duration::days(366) {
@@ -287,7 +281,7 @@ pub async fn schedule(
     }
     .update(&state.db)
     .await?;
-    Ok(Json(page_json(&updated)))
+    Ok(Json(summary(&updated)))
 }
 
 /// `DELETE /api/v1/pages/{id}/schedule`.
@@ -295,7 +289,7 @@ pub async fn unschedule(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PageSummary>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let updated = page::ActiveModel {
         id: Set(page.id),
@@ -304,5 +298,5 @@ pub async fn unschedule(
     }
     .update(&state.db)
     .await?;
-    Ok(Json(page_json(&updated)))
+    Ok(Json(summary(&updated)))
 }

@@ -6,13 +6,16 @@ use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::publish::store;
 use crate::state::AppState;
+use app::api_types::{
+    ChangeSummary, RestoreAnswer, RestoreRequest, RevisionAnswer, RevisionAuthor, RevisionInfo,
+    RevisionList, RevisionSummary, UnpublishAnswer,
+};
 use app::blocks::Block;
 use axum::Json;
 use axum::extract::{Path, State};
 use entity::{page, published_block, published_page, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// How many revisions one listing returns.
@@ -22,7 +25,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<RevisionList>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     // One more than shown, so the oldest shown revision has something to compare with.
     let revisions = published_page::Entity::find()
@@ -52,28 +55,41 @@ pub async fn list(
         .map(|u| (u.id, u.email))
         .collect();
     let empty = BTreeMap::new();
-    let items: Vec<Value> = revisions
+    let count = |n: usize| n as u64;
+    let items = revisions
         .iter()
         .take(HISTORY_LIMIT as usize)
         .enumerate()
         .map(|(i, r)| {
             let now = blocks.get(&r.id).unwrap_or(&empty);
-            let before = revisions.get(i + 1).and_then(|p| blocks.get(&p.id)).unwrap_or(&empty);
-            let added = now.keys().filter(|k| !before.contains_key(*k)).count();
-            let removed = before.keys().filter(|k| !now.contains_key(*k)).count();
-            let changed = now.iter().filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v)).count();
-            json!({
-                "id": r.id,
-                "number": r.number,
-                "title": r.title,
-                "published_at": r.created_at,
-                "published_by": r.published_by.map(|id| json!({"id": id, "email": authors.get(&id)})),
-                "live": page.live_revision_id == Some(r.id),
-                "summary": {"added": added, "removed": removed, "changed": changed},
-            })
+            let before = revisions
+                .get(i + 1)
+                .and_then(|p| blocks.get(&p.id))
+                .unwrap_or(&empty);
+            let summary = ChangeSummary {
+                added: count(now.keys().filter(|k| !before.contains_key(*k)).count()),
+                removed: count(before.keys().filter(|k| !now.contains_key(*k)).count()),
+                changed: count(
+                    now.iter()
+                        .filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v))
+                        .count(),
+                ),
+            };
+            RevisionSummary {
+                id: r.id,
+                number: r.number,
+                title: r.title.clone(),
+                published_at: r.created_at,
+                published_by: r.published_by.map(|id| RevisionAuthor {
+                    id,
+                    email: authors.get(&id).cloned(),
+                }),
+                live: page.live_revision_id == Some(r.id),
+                summary,
+            }
         })
         .collect();
-    Ok(Json(json!({"revisions": items})))
+    Ok(Json(RevisionList { revisions: items }))
 }
 
 async fn revision(
@@ -96,29 +112,28 @@ pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, number)): Path<(i64, i64)>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<RevisionAnswer>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
     let (r, blocks) = revision(&state, &page, number).await?;
-    Ok(Json(json!({
-        "revision": {"id": r.id, "number": r.number, "title": r.title, "slug": r.slug, "published_at": r.created_at,
-                     "live": page.live_revision_id == Some(r.id)},
-        "blocks": blocks,
-    })))
-}
-
-#[derive(Default, Deserialize)]
-pub struct Restore {
-    /// Also make the draft equal to the restored revision.
-    #[serde(default)]
-    pub reset_draft: bool,
+    Ok(Json(RevisionAnswer {
+        revision: RevisionInfo {
+            id: r.id,
+            number: r.number,
+            title: r.title,
+            slug: r.slug,
+            published_at: r.created_at,
+            live: page.live_revision_id == Some(r.id),
+        },
+        blocks,
+    }))
 }
 
 pub async fn restore(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, number)): Path<(i64, i64)>,
-    body: Option<AppJson<Restore>>,
-) -> Result<Json<Value>, AppError> {
+    body: Option<AppJson<RestoreRequest>>,
+) -> Result<Json<RestoreAnswer>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let (_, blocks) = revision(&state, &page, number).await?;
     // The stored tree was validated when it was first published: it goes back as it is.
@@ -131,24 +146,27 @@ pub async fn restore(
         // Through the room when one is open (editors see it at once), else into storage.
         state.hub.replace_blocks(&page, &blocks).await?;
     }
-    Ok(Json(json!({
-        "revision_id": published.revision_id,
-        "number": published.number,
-        "unchanged": published.unchanged,
-        "restored_from": number,
-        "draft_reset": reset,
-    })))
+    Ok(Json(RestoreAnswer {
+        revision_id: published.revision_id,
+        number: published.number,
+        unchanged: published.unchanged,
+        restored_from: number,
+        draft_reset: reset,
+    }))
 }
 
 pub async fn unpublish(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<UnpublishAnswer>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     state
         .publisher()
         .unpublish(page.shop_id, page.id, Some(user.user.id))
         .await?;
-    Ok(Json(json!({"page_id": page.id, "live_revision_id": null})))
+    Ok(Json(UnpublishAnswer {
+        page_id: page.id,
+        live_revision_id: None,
+    }))
 }

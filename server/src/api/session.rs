@@ -7,10 +7,11 @@
 //! checked (see [`crate::auth::rate_limit`]).
 
 use crate::auth::{
-    CurrentUser, MAX_EMAIL_LEN, MAX_PASSWORD_LEN, USER_ID_KEY, normalize_email, password,
+    CurrentUser, MAX_EMAIL_LEN, MAX_PASSWORD_LEN, Role, USER_ID_KEY, normalize_email, password,
 };
 use crate::error::{AppError, AppJson};
 use crate::state::AppState;
+use app::api_types::{LoginRequest, SessionAnswer, SessionUser, ShopMembership};
 use axum::Json;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::handler::Handler;
@@ -19,8 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use entity::{membership, shop, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde::Deserialize;
-use serde_json::{Value, json};
 use std::net::{IpAddr, SocketAddr};
 use tower_sessions::Session;
 
@@ -34,17 +33,11 @@ pub fn routes() -> MethodRouter<AppState> {
         .get(me)
 }
 
-#[derive(Deserialize)]
-pub struct Login {
-    pub email: String,
-    pub password: String,
-}
-
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
-    AppJson(body): AppJson<Login>,
+    AppJson(body): AppJson<LoginRequest>,
 ) -> Result<Response, AppError> {
     let email = body.email.trim();
     if email.len() > MAX_EMAIL_LEN {
@@ -132,25 +125,38 @@ pub async fn logout(
 pub async fn me(
     State(state): State<AppState>,
     current: CurrentUser,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<SessionAnswer>, AppError> {
     Ok(Json(profile(&state, &current.user).await?))
 }
 
-async fn profile(state: &AppState, user: &user::Model) -> Result<Value, AppError> {
+async fn profile(state: &AppState, user: &user::Model) -> Result<SessionAnswer, AppError> {
     let memberships = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user.id))
         .find_also_related(shop::Entity)
         .all(&state.db)
         .await?;
-    let shops: Vec<Value> = memberships
+    // A membership with a role this server does not know grants nothing (as in `role_in`).
+    let shops = memberships
         .into_iter()
         .filter_map(|(m, s)| {
-            s.map(|s| json!({"id": s.id, "handle": s.handle, "name": s.name, "role": m.role}))
+            let (s, role) = (s?, Role::parse(&m.role)?);
+            Some(ShopMembership {
+                id: s.id,
+                handle: s.handle,
+                name: s.name,
+                role,
+            })
         })
         .collect();
-    Ok(
-        json!({"user": {"id": user.id, "email": user.email, "name": user.name, "operator": user.is_operator}, "shops": shops}),
-    )
+    Ok(SessionAnswer {
+        user: SessionUser {
+            id: user.id,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            operator: user.is_operator,
+        },
+        shops,
+    })
 }
 
 #[cfg(test)]

@@ -28,37 +28,8 @@ pub const MAX_EMAIL_LEN: usize = 254;
 /// a login makes the server hash.
 pub const MAX_PASSWORD_LEN: usize = 1024;
 
-/// A member's role in a shop, weakest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    Viewer,
-    Editor,
-    Owner,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "viewer" => Some(Role::Viewer),
-            "editor" => Some(Role::Editor),
-            "owner" => Some(Role::Owner),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Editor => "editor",
-            Role::Owner => "owner",
-        }
-    }
-
-    /// Editors and owners change drafts; viewers only look.
-    pub fn can_edit(self) -> bool {
-        self >= Role::Editor
-    }
-}
+/// A member's role in a shop: one enum for the server and the admin.
+pub use app::api_types::Role;
 
 /// The logged-in user of a request; rejects with 401 when there is none.
 #[derive(Clone, Debug)]

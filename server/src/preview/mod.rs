@@ -13,6 +13,7 @@ use crate::error::{AppError, AppJson};
 use crate::state::AppState;
 use crate::storefront::{render_blocks, request_host, shop_view};
 use crate::tenancy::Tenant;
+use app::api_types::{NewPreviewLink, PreviewLink, PreviewLinkCount, PreviewLinksRevoked};
 use app::blocks::PageType;
 use app::storefront::PreviewBanner;
 use axum::Json;
@@ -24,8 +25,7 @@ use chrono::Utc;
 use entity::{page, preview_link};
 use futures_util::StreamExt;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::convert::Infallible;
 use std::sync::Arc;
 pub use token::{Claims, Keyring};
@@ -343,11 +343,6 @@ impl Watch {
     }
 }
 
-#[derive(Default, Deserialize)]
-pub struct NewLink {
-    pub ttl_seconds: Option<i64>,
-}
-
 async fn active_links(state: &AppState, page: &page::Model) -> Result<u64, AppError> {
     Ok(preview_link::Entity::find()
         .filter(preview_link::Column::PageId.eq(page.id))
@@ -362,8 +357,8 @@ pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    body: Option<AppJson<NewLink>>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+    body: Option<AppJson<NewPreviewLink>>,
+) -> Result<(StatusCode, Json<PreviewLink>), AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let ttl = body
         .and_then(|AppJson(b)| b.ttl_seconds)
@@ -403,9 +398,11 @@ pub async fn create(
         .unwrap_or_default();
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"url": url, "expires_at": expires_at, "active_links": active_links(&state, &page).await?}),
-        ),
+        Json(PreviewLink {
+            url,
+            expires_at,
+            active_links: active_links(&state, &page).await?,
+        }),
     ))
 }
 
@@ -414,11 +411,11 @@ pub async fn count(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PreviewLinkCount>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Viewer).await?;
-    Ok(Json(
-        json!({"active_links": active_links(&state, &page).await?}),
-    ))
+    Ok(Json(PreviewLinkCount {
+        active_links: active_links(&state, &page).await?,
+    }))
 }
 
 /// `DELETE /api/v1/pages/{id}/preview-links`: bumps the page's epoch, revoking every link.
@@ -426,7 +423,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PreviewLinksRevoked>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     let revoked = active_links(&state, &page).await?;
     page::ActiveModel {
@@ -439,5 +436,8 @@ pub async fn revoke(
     // Open preview pages stop receiving changes now, not at their links' expiry.
     state.hub.previews_revoked(page.id);
     tracing::info!(page_id = page.id, revoked, "preview links revoked");
-    Ok(Json(json!({"revoked": revoked, "active_links": 0})))
+    Ok(Json(PreviewLinksRevoked {
+        revoked,
+        active_links: 0,
+    }))
 }

@@ -18,6 +18,7 @@ pub mod transport;
 pub mod tree;
 
 use crate::admin::api;
+use crate::api_types::PageAnswer;
 use crate::blocks::{BlockNode, BlockType, PageType, ValidationError, validate_tree};
 use crate::draft::edit::{self, Slot};
 use client::Client;
@@ -97,51 +98,28 @@ pub struct Focus {
     pub end: u32,
 }
 
-/// Page facts from `GET /api/v1/pages/{id}`.
+/// Page facts from `GET /api/v1/pages/{id}`, with the shop's theme ready for the canvas.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PageInfo {
-    pub title: String,
-    pub slug: String,
-    pub page_type: PageType,
-    pub role: String,
-    pub shop_handle: String,
-    pub shop_name: String,
-    pub live_url: Option<String>,
+    pub answer: PageAnswer,
+    /// The theme's CSS variables, sanitised: the canvas renders blocks as the shop shows them.
     pub theme_css: String,
-    pub publish_at: Option<String>,
-    pub schedule_error: Option<String>,
-    pub raw: Value,
 }
 
 impl PageInfo {
-    pub fn from_json(v: &Value) -> Self {
-        let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
-        Self {
-            title: s("/title").unwrap_or_default(),
-            slug: s("/slug").unwrap_or_default(),
-            page_type: s("/page_type")
-                .and_then(|t| PageType::from_name(&t))
-                .unwrap_or(PageType::Page),
-            role: s("/role").unwrap_or_else(|| "viewer".into()),
-            shop_handle: s("/shop/handle").unwrap_or_default(),
-            shop_name: s("/shop/name").unwrap_or_default(),
-            live_url: s("/live_url"),
-            theme_css: v
-                .get("theme")
-                .map(|t| {
-                    crate::theme::ThemeTokens::from_json(t)
-                        .sanitized()
-                        .css_variables()
-                })
-                .unwrap_or_default(),
-            publish_at: s("/publish_at"),
-            schedule_error: s("/schedule_error"),
-            raw: v.clone(),
-        }
+    pub fn new(answer: PageAnswer) -> Self {
+        let theme_css = crate::theme::ThemeTokens::from_json(&answer.theme)
+            .sanitized()
+            .css_variables();
+        Self { answer, theme_css }
+    }
+
+    pub fn page_type(&self) -> PageType {
+        self.answer.page.page_type
     }
 
     pub fn can_edit(&self) -> bool {
-        matches!(self.role.as_str(), "owner" | "editor")
+        self.answer.role.can_edit()
     }
 }
 
@@ -189,7 +167,7 @@ impl Ed {
         let blocks: RwSignal<Vec<Value>> = RwSignal::new(Vec::new());
         let errors = Memo::new(move |_| {
             let page_type = info
-                .with(|i| i.as_ref().map(|i| i.page_type))
+                .with(|i| i.as_ref().map(PageInfo::page_type))
                 .unwrap_or(PageType::Page);
             blocks.with(|b| {
                 let nodes: Vec<BlockNode> = b.iter().map(crate::draft::node_from_value).collect();
@@ -226,7 +204,7 @@ impl Ed {
 
     pub fn page_type(&self) -> PageType {
         self.info
-            .with_untracked(|i| i.as_ref().map(|i| i.page_type))
+            .with_untracked(|i| i.as_ref().map(PageInfo::page_type))
             .unwrap_or(PageType::Page)
     }
 
@@ -434,8 +412,8 @@ impl Ed {
 
     /// Reads the page facts (`GET /api/v1/pages/{id}`).
     pub async fn load_info(self) -> Result<(), api::ApiError> {
-        let v = api::get(&format!("/api/v1/pages/{}", self.page_id)).await?;
-        self.info.set(Some(PageInfo::from_json(&v)));
+        let answer = api::get_json(&format!("/api/v1/pages/{}", self.page_id)).await?;
+        self.info.set(Some(PageInfo::new(answer)));
         Ok(())
     }
 

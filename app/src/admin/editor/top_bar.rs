@@ -3,8 +3,8 @@
 
 use super::dialogs::{BUTTON, HistoryPanel, PRIMARY, PreviewDialog, ScheduleDialog};
 use super::{Conn, Device, Ed, PageInfo, api};
+use crate::api_types::PublishAnswer;
 use leptos::prelude::*;
-use serde_json::{Value, json};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dialog {
@@ -20,14 +20,14 @@ pub fn TopBar() -> impl IntoView {
     let dialog = RwSignal::new(Dialog::None);
     let title = move || {
         ed.info
-            .with(|i| i.as_ref().map(|i| i.title.clone()))
+            .with(|i| i.as_ref().map(|i| i.answer.page.title.clone()))
             .unwrap_or_default()
     };
     let shop = move || {
         ed.info
             .with(|i| {
                 i.as_ref()
-                    .map(|i| (i.shop_handle.clone(), i.shop_name.clone()))
+                    .map(|i| (i.answer.shop.handle.clone(), i.answer.shop.name.clone()))
             })
             .unwrap_or_default()
     };
@@ -63,7 +63,7 @@ pub fn TopBar() -> impl IntoView {
                 <button type="button" class=BUTTON on:click=move |_| dialog.set(Dialog::History)>"History"</button>
                 <button type="button" class=BUTTON disabled=move || !editable() on:click=move |_| dialog.set(Dialog::Preview)>"Preview link"</button>
                 <button type="button" class=BUTTON disabled=move || !editable() on:click=move |_| dialog.set(Dialog::Schedule)>
-                    {move || ed.info.with(|i| i.as_ref().and_then(|i| i.publish_at.clone())).map(|_| "Scheduled").unwrap_or("Schedule")}
+                    {move || ed.info.with(|i| i.as_ref().and_then(|i| i.answer.page.publish_at)).map(|_| "Scheduled").unwrap_or("Schedule")}
                 </button>
                 <PublishButton />
             </div>
@@ -112,13 +112,14 @@ fn PublishButton() -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let result =
-                api::post(&format!("/api/v1/pages/{}/publish", ed.page_id), json!({})).await;
+                api::post_empty::<PublishAnswer>(&format!("/api/v1/pages/{}/publish", ed.page_id))
+                    .await;
             busy.set(false);
             match result {
-                Ok(v) => {
+                Ok(published) => {
                     ed.show_errors.set(false);
-                    let number = v.get("number").and_then(Value::as_i64).unwrap_or_default();
-                    if v.get("unchanged").and_then(Value::as_bool) == Some(true) {
+                    let number = published.number;
+                    if published.unchanged {
                         ed.notify(true, format!("Nothing changed since revision {number}."));
                     } else {
                         ed.notify(true, format!("Published revision {number}."));
@@ -127,18 +128,9 @@ fn PublishButton() -> impl IntoView {
                 }
                 Err(e) if e.status == 422 => {
                     ed.show_errors.set(true);
-                    let errors = e
-                        .body
-                        .get("errors")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default();
-                    if let Some(first) = errors
-                        .first()
-                        .and_then(|e| e.get("block_id"))
-                        .and_then(Value::as_str)
-                    {
-                        ed.select(Some(first.to_string()));
+                    let errors = e.validation_errors();
+                    if let Some(first) = errors.first() {
+                        ed.select(Some(first.block_id.clone()));
                     }
                     ed.notify(
                         false,
@@ -157,7 +149,7 @@ fn PublishButton() -> impl IntoView {
         <button type="button" class=PRIMARY data-testid="publish" disabled=move || busy.get() || !ed.info.with(|i| i.as_ref().is_some_and(PageInfo::can_edit)) on:click=publish>
             {move || if busy.get() { "Publishing…" } else { "Publish" }}
         </button>
-        {move || ed.info.with(|i| i.as_ref().and_then(|i| i.live_url.clone())).map(|url| view! {
+        {move || ed.info.with(|i| i.as_ref().and_then(|i| i.answer.live_url.clone())).map(|url| view! {
             <a href=url target="_blank" rel="noopener" class="text-xs text-blue-700 hover:underline" data-testid="live-link">"View live"</a>
         })}
     }

@@ -3,7 +3,7 @@
 //! offline and re-syncing (which sends everything edited meanwhile) when it comes back.
 
 use super::{Conn, Ed, api};
-use crate::api_types::CloseCode;
+use crate::api_types::{CloseCode, SessionAnswer};
 use leptos::prelude::*;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
@@ -54,22 +54,14 @@ pub fn send_all(ed: Ed, frames: Vec<Vec<u8>>) {
 pub fn start(ed: Ed) {
     ed.client.set_value(Some(super::Client::new()));
     leptos::task::spawn_local(async move {
-        if let Ok(me) = api::get("/api/v1/session").await {
-            let name = me
-                .pointer("/user/name")
-                .and_then(serde_json::Value::as_str)
-                .filter(|n| !n.is_empty())
-                .or_else(|| {
-                    me.pointer("/user/email")
-                        .and_then(serde_json::Value::as_str)
-                })
-                .unwrap_or("Editor")
-                .to_string();
-            let id = me
-                .pointer("/user/id")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0);
-            ed.me.set((name, super::color_for(id).to_string()));
+        if let Ok(me) = api::get_json::<SessionAnswer>("/api/v1/session").await {
+            let user = me.user;
+            let name = [user.name, user.email]
+                .into_iter()
+                .find(|n| !n.is_empty())
+                .unwrap_or_else(|| "Editor".to_string());
+            let seed = u64::try_from(user.id).unwrap_or(0);
+            ed.me.set((name, super::color_for(seed).to_string()));
         }
         if let Err(e) = ed.load_info().await {
             ed.notify(false, e.message);

@@ -1,10 +1,31 @@
 //! The history dialog: the page's revisions, view one, restore one, unpublish the page.
 
 use super::{BUTTON, Modal};
-use crate::admin::editor::{Ed, api, tree};
-use crate::blocks::BlockType;
+use crate::admin::editor::{Ed, api};
+use crate::admin::minute_utc;
+use crate::api_types::{
+    RestoreAnswer, RestoreRequest, RevisionAnswer, RevisionList, RevisionSummary, UnpublishAnswer,
+};
+use crate::blocks::Block;
 use leptos::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+/// Who published a revision.
+fn author(r: &RevisionSummary) -> String {
+    r.published_by
+        .as_ref()
+        .and_then(|p| p.email.clone())
+        .unwrap_or_else(|| "automatically".to_string())
+}
+
+/// A block of a viewed revision: its type, and its heading when it has one.
+fn block_line(b: &Block) -> String {
+    let props = b.props.props_json();
+    match props.get("heading").and_then(Value::as_str) {
+        Some(h) if !h.is_empty() => format!("{} — “{h}”", b.block_type().label()),
+        _ => b.block_type().label().to_string(),
+    }
+}
 
 #[component]
 pub fn HistoryPanel(close: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
@@ -13,19 +34,23 @@ pub fn HistoryPanel(close: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
     let reset_draft = RwSignal::new(true);
     let revisions = LocalResource::new(move || {
         reload.get();
-        async move { api::get(&format!("/api/v1/pages/{}/revisions", ed.page_id)).await }
+        async move {
+            api::get_json::<RevisionList>(&format!("/api/v1/pages/{}/revisions", ed.page_id)).await
+        }
     });
-    let viewing = RwSignal::new(None::<(i64, Vec<Value>)>);
+    let viewing = RwSignal::new(None::<(i64, Vec<Block>)>);
     let restore = move |number: i64| {
         leptos::task::spawn_local(async move {
-            let r = api::post(
+            let r = api::post_json::<_, RestoreAnswer>(
                 &format!("/api/v1/pages/{}/revisions/{number}/restore", ed.page_id),
-                json!({"reset_draft": reset_draft.get_untracked()}),
+                &RestoreRequest {
+                    reset_draft: reset_draft.get_untracked(),
+                },
             )
             .await;
             match r {
-                Ok(v) => {
-                    let n = v.get("number").and_then(Value::as_i64).unwrap_or_default();
+                Ok(restored) => {
+                    let n = restored.number;
                     ed.notify(
                         true,
                         format!("Revision {number} is live again (as revision {n})."),
@@ -39,25 +64,22 @@ pub fn HistoryPanel(close: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
     };
     let view_rev = move |number: i64| {
         leptos::task::spawn_local(async move {
-            if let Ok(v) =
-                api::get(&format!("/api/v1/pages/{}/revisions/{number}", ed.page_id)).await
+            if let Ok(r) = api::get_json::<RevisionAnswer>(&format!(
+                "/api/v1/pages/{}/revisions/{number}",
+                ed.page_id
+            ))
+            .await
             {
-                viewing.set(Some((
-                    number,
-                    v.get("blocks")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default(),
-                )));
+                viewing.set(Some((number, r.blocks)));
             }
         });
     };
     let unpublish = move |_| {
         leptos::task::spawn_local(async move {
-            match api::post(
-                &format!("/api/v1/pages/{}/unpublish", ed.page_id),
-                json!({}),
-            )
+            match api::post_empty::<UnpublishAnswer>(&format!(
+                "/api/v1/pages/{}/unpublish",
+                ed.page_id
+            ))
             .await
             {
                 Ok(_) => {
@@ -79,20 +101,20 @@ pub fn HistoryPanel(close: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
             <Suspense fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
                 {move || revisions.get().map(|r| match r {
                     Err(e) => view! { <p class="mt-3 text-sm text-red-600">{e.message}</p> }.into_any(),
-                    Ok(v) => {
-                        let items = v.get("revisions").and_then(Value::as_array).cloned().unwrap_or_default();
+                    Ok(list) => {
+                        let items = list.revisions;
                         if items.is_empty() {
                             return view! { <p class="mt-3 text-sm text-slate-500">"Not published yet."</p> }.into_any();
                         }
                         view! {
                             <ol class="mt-3 max-h-96 divide-y divide-slate-100 overflow-y-auto" data-testid="revisions">
                                 {items.into_iter().map(|r| {
-                                    let number = r.get("number").and_then(Value::as_i64).unwrap_or_default();
-                                    let live = r.get("live").and_then(Value::as_bool).unwrap_or(false);
-                                    let who = r.pointer("/published_by/email").and_then(Value::as_str).unwrap_or("automatically").to_string();
-                                    let when = r.get("published_at").and_then(Value::as_str).unwrap_or_default().replace('T', " ").chars().take(16).collect::<String>();
-                                    let s = |k: &str| r.pointer(&format!("/summary/{k}")).and_then(Value::as_i64).unwrap_or(0);
-                                    let summary = format!("+{} added · −{} removed · {} changed", s("added"), s("removed"), s("changed"));
+                                    let number = r.number;
+                                    let live = r.live;
+                                    let who = author(&r);
+                                    let when = minute_utc(&r.published_at);
+                                    let s = r.summary;
+                                    let summary = format!("+{} added · −{} removed · {} changed", s.added, s.removed, s.changed);
                                     view! {
                                         <li class="flex items-center gap-3 py-2.5" data-revision=number>
                                             <div class="min-w-0 flex-1">
@@ -119,11 +141,7 @@ pub fn HistoryPanel(close: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                 <div class="mt-3 rounded-md bg-slate-50 p-3">
                     <p class="text-xs font-semibold text-slate-700">{format!("Revision {n}: {} blocks", blocks.len())}</p>
                     <ul class="mt-1 space-y-0.5 text-xs text-slate-600">
-                        {blocks.iter().map(|b| {
-                            let t = tree::type_of(b).map(BlockType::label).unwrap_or("?");
-                            let heading = b.pointer("/props/heading").and_then(Value::as_str).unwrap_or_default().to_string();
-                            view! { <li>{t} {(!heading.is_empty()).then(|| format!(" — “{heading}”"))}</li> }
-                        }).collect_view()}
+                        {blocks.iter().map(|b| view! { <li>{block_line(b)}</li> }).collect_view()}
                     </ul>
                 </div>
             })}

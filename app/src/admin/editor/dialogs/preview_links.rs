@@ -2,8 +2,8 @@
 
 use super::{BUTTON, Modal, PRIMARY};
 use crate::admin::editor::{Ed, api};
+use crate::api_types::{NewPreviewLink, PreviewLink, PreviewLinkCount, PreviewLinksRevoked};
 use leptos::prelude::*;
-use serde_json::{Value, json};
 
 #[component]
 pub fn PreviewDialog(close: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
@@ -11,35 +11,25 @@ pub fn PreviewDialog(close: impl Fn() + Copy + Send + Sync + 'static) -> impl In
     let path = format!("/api/v1/pages/{}/preview-links", ed.page_id);
     let lifetime = RwSignal::new(3600i64);
     let link = RwSignal::new(None::<(String, String)>);
-    let active = RwSignal::new(None::<i64>);
+    let active = RwSignal::new(None::<u64>);
     let message = RwSignal::new(None::<String>);
     let count_path = path.clone();
     leptos::task::spawn_local(async move {
-        if let Ok(v) = api::get(&count_path).await {
-            active.set(v.get("active_links").and_then(Value::as_i64));
+        if let Ok(count) = api::get_json::<PreviewLinkCount>(&count_path).await {
+            active.set(Some(count.active_links));
         }
     });
     let create_path = path.clone();
     let create = move |_| {
         let path = create_path.clone();
         leptos::task::spawn_local(async move {
-            match api::post(&path, json!({"ttl_seconds": lifetime.get_untracked()})).await {
-                Ok(v) => {
-                    let url = v
-                        .get("url")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string();
-                    let expires = v
-                        .get("expires_at")
-                        .map(|e| {
-                            e.as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| e.to_string())
-                        })
-                        .unwrap_or_default();
-                    link.set(Some((url, expires)));
-                    active.set(v.get("active_links").and_then(Value::as_i64));
+            let request = NewPreviewLink {
+                ttl_seconds: Some(lifetime.get_untracked()),
+            };
+            match api::post_json::<_, PreviewLink>(&path, &request).await {
+                Ok(made) => {
+                    link.set(Some((made.url, made.expires_at)));
+                    active.set(Some(made.active_links));
                     message.set(None);
                 }
                 Err(e) => message.set(Some(e.message)),
@@ -49,7 +39,7 @@ pub fn PreviewDialog(close: impl Fn() + Copy + Send + Sync + 'static) -> impl In
     let revoke = move |_| {
         let path = path.clone();
         leptos::task::spawn_local(async move {
-            match api::delete(&path).await {
+            match api::delete_json::<PreviewLinksRevoked>(&path).await {
                 Ok(_) => {
                     link.set(None);
                     active.set(Some(0));

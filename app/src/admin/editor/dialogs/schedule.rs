@@ -2,8 +2,8 @@
 
 use super::{BUTTON, Modal, PRIMARY};
 use crate::admin::editor::{Ed, api};
+use crate::api_types::{PageSummary, ScheduleRequest};
 use leptos::prelude::*;
-use serde_json::json;
 
 #[component]
 pub fn ScheduleDialog(close: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
@@ -17,8 +17,14 @@ pub fn ScheduleDialog(close: impl Fn() + Copy + Send + Sync + 'static) -> impl I
         let local = when.get_untracked();
         leptos::task::spawn_local(async move {
             // The picker gives local time; the API takes RFC 3339.
-            let at = local_to_rfc3339(&local);
-            match api::put(&path, json!({"publish_at": at})).await {
+            let Ok(at) = chrono::DateTime::parse_from_rfc3339(&local_to_rfc3339(&local)) else {
+                message.set(Some("Pick a date and a time.".into()));
+                return;
+            };
+            let request = ScheduleRequest {
+                publish_at: at.with_timezone(&chrono::Utc),
+            };
+            match api::put_json::<_, PageSummary>(&path, &request).await {
                 Ok(_) => {
                     ed.notify(true, "Publishing is scheduled.");
                     ed.reload_info();
@@ -31,7 +37,7 @@ pub fn ScheduleDialog(close: impl Fn() + Copy + Send + Sync + 'static) -> impl I
     let cancel = move |_| {
         let path = path.clone();
         leptos::task::spawn_local(async move {
-            match api::delete(&path).await {
+            match api::delete_json::<PageSummary>(&path).await {
                 Ok(_) => {
                     ed.notify(true, "The schedule is cancelled.");
                     ed.reload_info();
@@ -43,16 +49,18 @@ pub fn ScheduleDialog(close: impl Fn() + Copy + Send + Sync + 'static) -> impl I
     };
     let current = move || {
         ed.info
-            .with(|i| i.as_ref().and_then(|i| i.publish_at.clone()))
+            .with(|i| i.as_ref().and_then(|i| i.answer.page.publish_at))
     };
     let problem = move || {
-        ed.info
-            .with(|i| i.as_ref().and_then(|i| i.schedule_error.clone()))
+        ed.info.with(|i| {
+            i.as_ref()
+                .and_then(|i| i.answer.page.schedule_error.clone())
+        })
     };
     view! {
         <Modal title="Schedule publishing" close=close>
             {move || current().map(|at| view! {
-                <p class="text-sm text-slate-700">"Scheduled for " <strong>{at}</strong> " (UTC)."</p>
+                <p class="text-sm text-slate-700">"Scheduled for " <strong>{at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)}</strong> " (UTC)."</p>
             })}
             {move || problem().map(|p| view! { <p class="mt-1 text-sm text-red-600">{p}</p> })}
             <label class="mt-3 block text-xs font-medium text-slate-700">"Publish the draft at"

@@ -1,5 +1,4 @@
-//! Values on the wire that the server and the browser must agree on. Plain data only, so it
-//! compiles for both the `ssr` and the `hydrate` build.
+//! The collaboration socket's close codes.
 
 /// Why the server closed a collaboration socket: the WebSocket close code it sends, and the
 /// one the editor reads back to decide what to do.
