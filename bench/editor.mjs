@@ -80,7 +80,7 @@ try {
   const openMs = performance.now() - opened;
 
   const target = Math.floor(blocks / 2);
-  const field = tab.locator(`[data-testid=canvas] [data-block-id=b${target}] [data-field=heading]`);
+  const field = tab.locator(`[data-testid=canvas] [data-block-id=b${target}] [data-field=body]`);
   await field.scrollIntoViewIfNeeded();
   await field.click();
   await tab.keyboard.press('End');
@@ -105,18 +105,23 @@ try {
       };
       queueMicrotask(check);
     }, true);
-  }, `[data-testid=canvas] [data-block-id=b${target}] [data-field=heading]`);
+  }, `[data-testid=canvas] [data-block-id=b${target}] [data-field=body]`);
 
   const letters = 'abcdefghijklmnopqrstuvwxyz ';
   for (let i = 0; i < chars; i++) {
     await tab.keyboard.press(letters[i % letters.length] === ' ' ? 'Space' : letters[i % letters.length]);
-    await tab.waitForFunction((n) => window.__lat.frame.length >= n, i + 1, { timeout: 5_000 });
+    try {
+      await tab.waitForFunction((n) => window.__lat.frame.length >= n, i + 1, { timeout: 5_000 });
+    } catch (e) {
+      const text = await tab.evaluate((sel) => document.querySelector(sel)?.textContent, `[data-testid=canvas] [data-block-id=b${target}] [data-field=body]`);
+      throw new Error(`keystroke ${i + 1} did not show within 5 s (field: …${String(text).slice(-40)}): ${e.message}`);
+    }
   }
   const { dom, frame, remounted, text } = await tab.evaluate((sel) => ({
     ...window.__lat,
     remounted: window.__remounted,
     text: document.querySelector(sel)?.textContent ?? '',
-  }), `[data-testid=canvas] [data-block-id=b${target}] [data-field=heading]`);
+  }), `[data-testid=canvas] [data-block-id=b${target}] [data-field=body]`);
   const pct = (xs, p) => {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];

@@ -389,6 +389,31 @@ fn is_html(v: &Value) -> bool {
 }
 
 /// A text kind's value: a string, or formatted text (a `Y.Text` delta) read as plain text.
+/// What the editor's canvas shows for a field: its normalised value, or, for text that breaks
+/// a limit while someone types it (over the length, a line break in a one-line field), the
+/// text as typed, so the canvas never blanks what is being typed (validation reports the
+/// problem on the field). Rich text shown this way loses its links; anything else that does
+/// not validate shows the field's default.
+pub fn preview_value(field: &FieldDescriptor, value: Option<&Value>) -> Value {
+    if let Ok(v) = normalize(field, value) {
+        return v;
+    }
+    value
+        .filter(|v| !is_html(v) && !crate::draft::contains_too_deep(v))
+        .and_then(RichText::from_value)
+        .and_then(|mut rich| match field.kind {
+            FieldKind::Text | FieldKind::LongText => Some(Value::String(rich.to_plain())),
+            FieldKind::RichText => {
+                for run in &mut rich.0 {
+                    run.link = None;
+                }
+                serde_json::to_value(rich).ok()
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| field.default.to_value())
+}
+
 fn text_value(field: &FieldDescriptor, value: &Value) -> Result<String, String> {
     let text = RichText::from_value(value)
         .ok_or_else(|| format!("{} must be text", field.label))?

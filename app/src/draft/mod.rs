@@ -251,8 +251,7 @@ pub fn preview_block(node: &BlockNode) -> Option<Block> {
         .fields()
         .iter()
         .map(|f| {
-            let value = crate::blocks::validate::normalize(f, node.props.get(f.name))
-                .unwrap_or_else(|_| f.default.to_value());
+            let value = crate::blocks::validate::preview_value(f, node.props.get(f.name));
             (f.name.to_string(), value)
         })
         .collect();
@@ -269,6 +268,36 @@ mod tests {
     use super::*;
     use crate::blocks::{PageType, validate_tree};
     use serde_json::json;
+
+    #[test]
+    fn the_canvas_shows_text_past_its_limits_as_typed_and_other_bad_values_as_defaults() {
+        let long = "x".repeat(130);
+        let node: BlockNode = serde_json::from_value(json!({
+            "id": "r", "type": "rich_text",
+            "props": {
+                "heading": long,
+                "body": [{"text": "Two\nlines", "link": "javascript:alert(1)"}],
+                "width": 7,
+            }
+        }))
+        .unwrap();
+        let errors = validate_tree(PageType::Page, std::slice::from_ref(&node)).unwrap_err();
+        assert!(errors.iter().any(|e| e.field.as_deref() == Some("heading")));
+        let Some(Block {
+            props: crate::blocks::BlockProps::RichText(p),
+            ..
+        }) = preview_block(&node)
+        else {
+            panic!("a rich-text block previews as one");
+        };
+        // Over the heading's 120 characters: still shown, as typed.
+        assert_eq!(p.heading, long);
+        // A link that does not validate is dropped, its text kept.
+        assert_eq!(p.body.to_plain(), "Two\nlines");
+        assert!(p.body.0.iter().all(|r| r.link.is_none()));
+        // A value of the wrong kind shows the default.
+        assert_eq!(p.width, "narrow");
+    }
 
     #[test]
     fn a_typed_tree_survives_the_round_trip_through_a_doc() {
