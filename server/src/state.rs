@@ -35,8 +35,6 @@ pub struct AppState {
     pub payments: Arc<Payments>,
     /// Commerce's writes take turns here (see [`crate::commerce::WriteGate`]).
     pub commerce_writes: Arc<crate::commerce::WriteGate>,
-    /// Notes when storefront pages are served (the commerce gate yields to them).
-    pub page_traffic: Arc<crate::commerce::PageTraffic>,
     /// Wakes the lifecycle job worker (see [`crate::lifecycle::jobs`]).
     pub jobs: Arc<crate::lifecycle::jobs::Jobs>,
     /// Recent server errors per shop (health badges).
@@ -57,7 +55,6 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.addr)
             .build();
-        let page_traffic = Arc::new(crate::commerce::PageTraffic::default());
         let shutdown = CancellationToken::new();
         Self {
             db: db.clone(),
@@ -91,9 +88,7 @@ impl AppState {
             commerce_writes: Arc::new(crate::commerce::WriteGate::for_backend(
                 db.get_database_backend(),
                 config.commerce_share,
-                page_traffic.clone(),
             )),
-            page_traffic,
             config: Arc::new(config),
             leptos_options,
         }

@@ -116,13 +116,18 @@ impl WriteGate {
     pub const MAX_PAUSE: Duration = Duration::from_millis(100);
 
     /// One writer for SQLite, sixteen for a server database; commerce takes at most `share`%
-    /// of the time while `pages` are being served.
-    pub fn for_backend(backend: sea_orm::DbBackend, share: u32, pages: Arc<PageTraffic>) -> Self {
+    /// of the time while pages are being served (see [`WriteGate::page_started`]).
+    pub fn for_backend(backend: sea_orm::DbBackend, share: u32) -> Self {
         let permits = match backend {
             sea_orm::DbBackend::Sqlite => 1,
             _ => 16,
         };
-        Self::new(permits, Self::MAX_WAIT, share, pages)
+        Self::new(permits, Self::MAX_WAIT, share, Arc::default())
+    }
+
+    /// The storefront started serving a page: commerce keeps to its share for a while.
+    pub fn page_started(&self) {
+        self.pages.started();
     }
 
     /// `permits` writers at a time, each waiting at most `wait` for a turn.
@@ -248,7 +253,7 @@ mod tests {
         drop(first);
         // Once the turn is given back, the next writer goes.
         assert!(gate.enter().await.is_ok());
-        let sqlite = WriteGate::for_backend(sea_orm::DbBackend::Sqlite, 25, Arc::default());
+        let sqlite = WriteGate::for_backend(sea_orm::DbBackend::Sqlite, 25);
         assert_eq!(sqlite.permits.available_permits(), 1);
     }
 

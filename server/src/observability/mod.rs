@@ -175,7 +175,7 @@ fn status_class(status: StatusCode) -> &'static str {
 pub async fn track(State(state): State<crate::AppState>, req: Request, next: Next) -> Response {
     let class = route_class(req.uri().path());
     if class == "storefront" {
-        state.page_traffic.started();
+        state.commerce_writes.page_started();
     }
     let host = crate::storefront::request_host(req.headers());
     let started = Instant::now();
