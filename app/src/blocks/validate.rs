@@ -388,7 +388,6 @@ fn is_html(v: &Value) -> bool {
     v.as_object().is_some_and(|o| o.contains_key("html"))
 }
 
-/// A text kind's value: a string, or formatted text (a `Y.Text` delta) read as plain text.
 /// What the editor's canvas shows for a field: its normalised value, or, for text that breaks
 /// a limit while someone types it (over the length, a line break in a one-line field), the
 /// text as typed, so the canvas never blanks what is being typed (validation reports the
@@ -414,6 +413,7 @@ pub fn preview_value(field: &FieldDescriptor, value: Option<&Value>) -> Value {
         .unwrap_or_else(|| field.default.to_value())
 }
 
+/// A text kind's value: a string, or formatted text (a `Y.Text` delta) read as plain text.
 fn text_value(field: &FieldDescriptor, value: &Value) -> Result<String, String> {
     let text = RichText::from_value(value)
         .ok_or_else(|| format!("{} must be text", field.label))?
