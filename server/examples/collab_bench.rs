@@ -68,7 +68,7 @@ async fn heap_per_idle_room() -> f64 {
         .expect("page");
         state
             .publisher()
-            .publish_draft(home.shop_id, page.id, &nodes, None)
+            .publish_nodes(home.shop_id, page.id, &nodes, None)
             .await
             .expect("publish");
         pages.push(

@@ -51,7 +51,7 @@ async fn main() {
         let nodes = tree(round);
         let started = Instant::now();
         let published = publisher
-            .publish_draft(1, page.id, &nodes, None)
+            .publish_nodes(1, page.id, &nodes, None)
             .await
             .expect("publish");
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;

@@ -110,7 +110,7 @@ async fn setup(url: &str) -> Result<(), String> {
             .map_err(|e| format!("home page of {handle}: {e}"))?;
         state
             .publisher()
-            .publish_draft(shop.id, page.id, &nodes, None)
+            .publish_nodes(shop.id, page.id, &nodes, None)
             .await
             .map_err(|e| format!("publishing {handle}'s home page: {e:?}"))?;
     }

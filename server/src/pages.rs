@@ -7,6 +7,7 @@
 use crate::api::require_role;
 use crate::auth::Role;
 use crate::error::AppError;
+use app::draft::PageFields;
 use entity::page;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
@@ -41,4 +42,16 @@ pub async fn for_member(
     let page = find(db, page_id).await?.ok_or(AppError::NotFound)?;
     let role = require_role(db, user_id, page.shop_id, min).await?;
     Ok((page, role))
+}
+
+/// The page row's own fields: the live revision's, or those it was created with until its
+/// first publish. The draft's `page` map is where they change (see `app::draft::page_fields`);
+/// the publish service copies them here.
+pub fn fields(page: &page::Model) -> PageFields {
+    PageFields {
+        title: page.title.clone(),
+        slug: page.slug.clone(),
+        seo_title: page.seo_title.clone(),
+        seo_description: page.seo_description.clone(),
+    }
 }

@@ -2,7 +2,7 @@
 //! and open one in the editor — with a link to each shop's orders.
 
 use super::{Brand, api};
-use crate::api_types::{NewPage, PageChanges, PageList, PageSummary, Role, SessionAnswer};
+use crate::api_types::{NewPage, PageList, PageSummary, Role, SessionAnswer};
 use crate::blocks::PageType;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -169,28 +169,8 @@ fn PageRow(
         ..
     } = page;
     let live = live_revision_id.is_some();
-    let renaming = RwSignal::new(false);
     let confirming = RwSignal::new(false);
-    let new_title = RwSignal::new(title.clone());
-    let new_slug = RwSignal::new(slug.clone());
     let error = RwSignal::new(None::<String>);
-    let save = move |_| {
-        leptos::task::spawn_local(async move {
-            let changes = PageChanges {
-                title: Some(new_title.get_untracked()),
-                slug: Some(new_slug.get_untracked()),
-                ..Default::default()
-            };
-            match api::patch_json::<_, PageSummary>(&format!("/api/v1/pages/{id}"), &changes).await
-            {
-                Ok(_) => {
-                    renaming.set(false);
-                    done();
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    };
     let delete = move |_| {
         leptos::task::spawn_local(async move {
             match api::delete(&format!("/api/v1/pages/{id}")).await {
@@ -203,15 +183,9 @@ fn PageRow(
     view! {
         <tr data-page-id=id>
             <td class="px-4 py-3">
-                <Show when=move || renaming.get() fallback=move || view! {
-                    <a href=format!("/admin/pages/{id}") class="font-medium text-slate-900 hover:text-blue-700">{display_title.clone()}</a>
-                    <p class="font-mono text-xs text-slate-400">{format!("/{}", slug.clone())}</p>
-                }>
-                    <div class="flex gap-2">
-                        <input class=INPUT aria-label="Title" prop:value=new_title on:input=move |e| new_title.set(event_target_value(&e)) />
-                        <input class=INPUT aria-label="Slug" prop:value=new_slug on:input=move |e| new_slug.set(event_target_value(&e)) />
-                    </div>
-                </Show>
+                // The live revision's title and address (renaming is an edit in the editor).
+                <a href=format!("/admin/pages/{id}") class="font-medium text-slate-900 hover:text-blue-700">{display_title}</a>
+                <p class="font-mono text-xs text-slate-400">{format!("/{slug}")}</p>
                 {move || error.get().map(|m| view! { <p class="mt-1 text-xs text-red-600" role="alert">{m}</p> })}
             </td>
             <td class="px-4 py-3 text-slate-600">{page_type_label(page_type)}</td>
@@ -226,17 +200,9 @@ fn PageRow(
             </td>
             <td class="px-4 py-3 text-right whitespace-nowrap">
                 {can_edit.then(|| view! {
-                    <Show when=move || renaming.get() fallback=move || view! {
-                        <a href=format!("/admin/pages/{id}") class="rounded-md bg-blue-600 px-2.5 py-1 text-sm font-semibold text-white hover:bg-blue-700">"Edit"</a>
-                        " "
-                        <button type="button" class=BUTTON on:click=move |_| renaming.set(true)>"Rename"</button>
-                        " "
-                        <button type="button" class="rounded-md px-2.5 py-1 text-sm text-red-700 hover:bg-red-50" on:click=move |_| confirming.set(true)>"Delete"</button>
-                    }>
-                        <button type="button" class="rounded-md bg-blue-600 px-2.5 py-1 text-sm font-semibold text-white" on:click=save>"Save"</button>
-                        " "
-                        <button type="button" class=BUTTON on:click=move |_| renaming.set(false)>"Cancel"</button>
-                    </Show>
+                    <a href=format!("/admin/pages/{id}") class="rounded-md bg-blue-600 px-2.5 py-1 text-sm font-semibold text-white hover:bg-blue-700">"Edit"</a>
+                    " "
+                    <button type="button" class="rounded-md px-2.5 py-1 text-sm text-red-700 hover:bg-red-50" on:click=move |_| confirming.set(true)>"Delete"</button>
                 })}
                 <Show when=move || confirming.get()>
                     <div class="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40" role="dialog" aria-modal="true" aria-label="Delete page">

@@ -356,9 +356,18 @@ pub fn text_string<T: ReadTxn>(txn: &T, text: &TextRef) -> String {
     text.get_string(txn)
 }
 
-/// Sets a page field (`title`, `slug`, `seo_title`, `seo_description`).
-pub fn set_page_field(txn: &mut TransactionMut, page: &yrs::MapRef, field: &str, value: &str) {
-    page.insert(txn, field, value);
+/// Sets one of the draft's page fields; an empty search field is removed (not set).
+pub fn set_page_field(
+    txn: &mut TransactionMut,
+    page: &yrs::MapRef,
+    field: super::PageField,
+    value: &str,
+) {
+    if value.is_empty() && field.optional() {
+        page.remove(txn, field.name());
+    } else {
+        page.insert(txn, field.name(), value);
+    }
 }
 
 /// Every block id in the tree (pre-order), to make fresh ids unique.

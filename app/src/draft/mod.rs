@@ -17,9 +17,11 @@ use yrs::{
 
 pub mod edit;
 pub mod nesting;
+pub mod page_fields;
 pub mod update;
 
 pub use nesting::{MAX_NESTING, contains_too_deep, rebuild_if_too_deep, too_deep_marker};
+pub use page_fields::{PageField, PageFields};
 pub use update::{CheckedUpdate, UpdateError, apply_update, decode_update};
 
 pub const PAGE_ROOT: &str = "page";
@@ -173,30 +175,22 @@ fn nested(level: usize, read: impl FnOnce() -> Value) -> Value {
     }
 }
 
-/// Page fields written into a new draft.
-pub struct PageFields<'a> {
-    pub title: &'a str,
-    pub slug: &'a str,
-    pub seo_title: Option<&'a str>,
-    pub seo_description: Option<&'a str>,
-}
-
 /// Fills an empty document with a page and its typed blocks (seeding a draft from the live
 /// revision). Text props become `Y.Text` so editors can type into them together.
 pub fn seed_doc(doc: &Doc, fields: &PageFields, blocks: &[Block]) {
     let page = doc.get_or_insert_map(PAGE_ROOT);
     let root = doc.get_or_insert_array(BLOCKS_ROOT);
     let mut txn = doc.transact_mut();
-    page.insert(&mut txn, "title", fields.title);
-    page.insert(&mut txn, "slug", fields.slug);
-    if let Some(t) = fields.seo_title {
-        page.insert(&mut txn, "seo_title", t);
-    }
-    if let Some(d) = fields.seo_description {
-        page.insert(&mut txn, "seo_description", d);
-    }
+    write_page_fields(&mut txn, &page, fields);
     for block in blocks {
         push_block(&mut txn, &root, block);
+    }
+}
+
+/// Writes every page field into the draft's `page` map (an unset search field is removed).
+pub fn write_page_fields(txn: &mut TransactionMut, page: &yrs::MapRef, fields: &PageFields) {
+    for field in PageField::ALL {
+        edit::set_page_field(txn, page, field, fields.get(field));
     }
 }
 
@@ -317,10 +311,10 @@ mod tests {
         seed_doc(
             &doc,
             &PageFields {
-                title: "T",
-                slug: "t",
+                title: "T".into(),
+                slug: "t".into(),
                 seo_title: None,
-                seo_description: Some("D"),
+                seo_description: Some("D".into()),
             },
             &typed,
         );

@@ -3,13 +3,14 @@
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppJson};
 use crate::publish::PreparedDraft;
-use crate::publish::links::{live_url, route};
+use crate::publish::links::live_url;
 use crate::state::AppState;
 use app::api_types::{
     DraftAnswer, NewPage, PageAnswer, PageChanges, PageList, PageSummary, PublishAnswer,
     ScheduleRequest, ShopRef,
 };
 use app::blocks::PageType;
+use app::draft::{PageField, PageFields};
 use app::route::Route;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -72,8 +73,8 @@ pub async fn create(
     AppJson(body): AppJson<NewPage>,
 ) -> Result<(StatusCode, Json<PageSummary>), AppError> {
     let shop = shop_for(&state, user.user.id, &handle, Role::Editor).await?;
-    let title = check_title(&body.title)?;
-    let slug = check_slug(&body.slug)?;
+    let title = checked(PageField::Title, &body.title)?;
+    let slug = checked(PageField::Slug, &body.slug)?;
     let page_type = PageType::from_name(&body.page_type).ok_or_else(|| {
         AppError::BadRequest(format!(
             "unknown page type `{}`",
@@ -87,30 +88,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(summary(&created))))
 }
 
-fn check_title(title: &str) -> Result<&str, AppError> {
-    let title = title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::BadRequest(
-            "a title has 1 to 200 characters".into(),
-        ));
-    }
-    Ok(title)
-}
-
-fn check_slug(slug: &str) -> Result<&str, AppError> {
-    let slug = slug.trim();
-    let ok = !slug.is_empty()
-        && slug.len() <= 100
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.starts_with('-');
-    if !ok {
-        return Err(AppError::BadRequest(
-            "a slug uses lower-case letters, digits and '-'".into(),
-        ));
-    }
-    Ok(slug)
+/// A page field as given, trimmed, or `400` saying what is wrong with it.
+fn checked(field: PageField, value: &str) -> Result<&str, AppError> {
+    field.check(value).map_err(AppError::BadRequest)?;
+    Ok(value.trim())
 }
 
 fn slug_taken(e: sea_orm::DbErr, slug: &str) -> AppError {
@@ -122,49 +103,33 @@ fn slug_taken(e: sea_orm::DbErr, slug: &str) -> AppError {
     }
 }
 
-/// `PATCH /api/v1/pages/{id}`: rename, change the slug or SEO fields. Takes effect on the
-/// storefront at once (navigation and URLs), like renaming a page in a page list.
+/// `PATCH /api/v1/pages/{id}`: changes the draft's title, address or search fields, as an
+/// editor would (everyone editing the page sees it at once). Like every draft change, it
+/// reaches the storefront with the next publish; the answer is the draft's page fields.
 pub async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
     AppJson(body): AppJson<PageChanges>,
-) -> Result<Json<PageSummary>, AppError> {
+) -> Result<Json<PageFields>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
-    let mut changes = page::ActiveModel {
-        id: Set(page.id),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    if let Some(title) = &body.title {
-        changes.title = Set(check_title(title)?.to_string());
-    }
-    let slug = body.slug.as_deref().map(check_slug).transpose()?;
-    if let Some(slug) = slug {
-        changes.slug = Set(slug.to_string());
-    }
-    let optional = |v: &Option<String>, max: usize| -> Result<Option<Option<String>>, AppError> {
-        match v.as_deref().map(str::trim) {
-            None => Ok(None),
-            Some("") => Ok(Some(None)),
-            Some(text) if text.chars().count() <= max => Ok(Some(Some(text.to_string()))),
-            Some(_) => Err(AppError::BadRequest(format!(
-                "SEO fields have at most {max} characters"
-            ))),
+    let given = [
+        (PageField::Title, &body.title),
+        (PageField::Slug, &body.slug),
+        (PageField::SeoTitle, &body.seo_title),
+        (PageField::SeoDescription, &body.seo_description),
+    ];
+    let mut changes = Vec::new();
+    for (field, value) in given {
+        if let Some(value) = value {
+            changes.push((field, checked(field, value)?.to_string()));
         }
-    };
-    if let Some(v) = optional(&body.seo_title, 120)? {
-        changes.seo_title = Set(v);
     }
-    if let Some(v) = optional(&body.seo_description, 320)? {
-        changes.seo_description = Set(v);
+    if !changes.is_empty() {
+        state.hub.set_page_fields(&page, &changes).await?;
     }
-    let updated = changes
-        .update(&state.db)
-        .await
-        .map_err(|e| slug_taken(e, slug.unwrap_or_default()))?;
-    state.publisher().shop_changed(page.shop_id);
-    Ok(Json(summary(&updated)))
+    let draft = state.hub.draft(&page).await?;
+    Ok(Json(PageFields::from_map(&draft.page)))
 }
 
 /// `GET /api/v1/pages/{id}`: the page, its shop, the caller's role there and, while the
@@ -244,13 +209,15 @@ pub async fn publish(
 ) -> Result<Json<PublishAnswer>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
     // Read without taking a room slot: publishing never waits for a free one.
-    let nodes = state.hub.draft(&page).await?.nodes();
+    let draft = state.hub.draft(&page).await?;
     let published = state
         .publisher()
-        .publish_draft(page.shop_id, page.id, &nodes, Some(user.user.id))
+        .publish_draft(page.shop_id, page.id, &draft, Some(user.user.id))
         .await?;
     // A product-detail page has no one address; its products are listed at /products.
-    let path = route(&page).unwrap_or(Route::Products).path();
+    let path = Route::of_page_named(&page.page_type, &published.slug)
+        .unwrap_or(Route::Products)
+        .path();
     Ok(Json(PublishAnswer {
         revision_id: published.revision_id,
         number: published.number,

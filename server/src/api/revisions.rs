@@ -135,16 +135,17 @@ pub async fn restore(
     body: Option<AppJson<RestoreRequest>>,
 ) -> Result<Json<RestoreAnswer>, AppError> {
     let (page, _) = crate::pages::for_member(&state.db, user.user.id, id, Role::Editor).await?;
-    let (_, blocks) = revision(&state, &page, number).await?;
-    // The stored tree was validated when it was first published: it goes back as it is.
+    let (revision, blocks) = revision(&state, &page, number).await?;
+    let fields = store::revision_fields(&revision);
+    // The stored revision was validated when it was first published: it goes back as it is.
     let published = state
         .publisher()
-        .publish_blocks(page.shop_id, page.id, &blocks, Some(user.user.id))
+        .publish_revision(page.shop_id, page.id, &fields, &blocks, Some(user.user.id))
         .await?;
     let reset = body.map(|AppJson(b)| b.reset_draft).unwrap_or(false);
     if reset {
         // Through the room when one is open (editors see it at once), else into storage.
-        state.hub.replace_blocks(&page, &blocks).await?;
+        state.hub.reset_draft(&page, &fields, &blocks).await?;
     }
     Ok(Json(RestoreAnswer {
         revision_id: published.revision_id,

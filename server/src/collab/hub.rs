@@ -7,7 +7,7 @@
 //! whose rooms are all taken still publishes.
 
 use super::connection::Connection;
-use super::room::{DraftDoc, Rejected, Room, replace_update};
+use super::room::{DraftDoc, Rejected, Room, page_fields_update, replace_update};
 use super::store::DraftStore;
 use super::{Close, Limits, doc, new_doc};
 use crate::error::AppError;
@@ -213,13 +213,7 @@ impl Hub {
                 Some(rev) => published::load_revision(&self.db, rev).await?,
                 None => Vec::new(),
             };
-            let fields = doc::PageFields {
-                title: &page.title,
-                slug: &page.slug,
-                seo_title: page.seo_title.as_deref(),
-                seo_description: page.seo_description.as_deref(),
-            };
-            doc::seed_doc(&doc, &fields, &blocks);
+            doc::seed_doc(&doc, &crate::pages::fields(page), &blocks);
             return Ok(Loaded {
                 doc: DraftDoc::new(doc),
                 stored: false,
@@ -321,24 +315,26 @@ impl Hub {
         Ok(doc::read_draft(loaded.doc.doc()))
     }
 
-    /// Replaces the draft's blocks (restoring a revision into the draft): through the room
-    /// when loaded (editors see it at once), otherwise straight into storage.
-    pub async fn replace_blocks(
+    /// Makes a server-side change to the draft (restoring a revision into it, page fields
+    /// changed through the API): `change` gets a copy of the current draft and returns the
+    /// update it made. Through the room when loaded (editors see it at once), otherwise
+    /// straight into storage.
+    async fn edit_draft(
         &self,
         page: &page::Model,
-        blocks: &[app::blocks::Block],
+        change: impl FnOnce(&yrs::Doc) -> Vec<u8>,
     ) -> Result<(), HubError> {
         let rooms = self.rooms.lock().await;
         if let Some(room) = rooms.get(&page.id).cloned() {
             drop(rooms);
-            return Ok(room.replace_blocks(self, blocks).await?);
+            return Ok(room.edit(self, change).await?);
         }
         // The room map stays locked until the write is stored, so the page's room cannot
         // load meanwhile and miss it.
         let mut loaded = self.read_doc(page).await?;
-        // Replacing deletes the old blocks, which yrs does by recursing into them.
+        // Replacing blocks deletes the old ones, which yrs does by recursing into them.
         self.rebuild_if_too_deep(page, &mut loaded).await?;
-        let update = replace_update(loaded.doc.doc(), blocks);
+        let update = change(loaded.doc.doc());
         let data = if loaded.stored {
             update
         } else {
@@ -349,6 +345,27 @@ impl Hub {
         drop(rooms);
         self.page_changed(page.id);
         Ok(())
+    }
+
+    /// Sets some of the draft's page fields (the API's page changes), as editors see it.
+    pub async fn set_page_fields(
+        &self,
+        page: &page::Model,
+        changes: &[(app::draft::PageField, String)],
+    ) -> Result<(), HubError> {
+        self.edit_draft(page, |doc| page_fields_update(doc, changes))
+            .await
+    }
+
+    /// Replaces the draft with a published revision: its blocks and its page fields.
+    pub async fn reset_draft(
+        &self,
+        page: &page::Model,
+        fields: &app::draft::PageFields,
+        blocks: &[app::blocks::Block],
+    ) -> Result<(), HubError> {
+        self.edit_draft(page, |doc| replace_update(doc, fields, blocks))
+            .await
     }
 
     /// Opens a connection for a logged-in member, within the per-user and per-shop quotas.

@@ -247,12 +247,12 @@ impl Room {
         self.state.lock().await.doc.snapshot()
     }
 
-    /// Replaces the draft's blocks (restoring a revision into the draft), as one update that
-    /// every editor receives.
-    pub async fn replace_blocks(
+    /// A change made on the server (see `Hub::edit_draft`), as one update that every editor
+    /// receives: `change` edits a copy of the draft and returns its update.
+    pub async fn edit(
         &self,
         hub: &Hub,
-        blocks: &[app::blocks::Block],
+        change: impl FnOnce(&Doc) -> Vec<u8>,
     ) -> Result<(), Rejected> {
         let current = self.snapshot().await;
         let scratch = new_doc();
@@ -262,7 +262,7 @@ impl Room {
             .transact_mut()
             .apply_update(decoded)
             .map_err(|e| Rejected::Malformed(e.to_string()))?;
-        let update = replace_update(&scratch, blocks);
+        let update = change(&scratch);
         self.apply_local(hub, update).await
     }
 
@@ -376,15 +376,37 @@ impl Room {
 }
 
 /// The update that makes `doc`'s blocks `blocks` (applied to `doc` too).
-pub(crate) fn replace_update(doc: &Doc, blocks: &[app::blocks::Block]) -> Vec<u8> {
+pub(crate) fn replace_update(
+    doc: &Doc,
+    fields: &app::draft::PageFields,
+    blocks: &[app::blocks::Block],
+) -> Vec<u8> {
     let before = doc.transact().state_vector();
+    let page = doc.get_or_insert_map(doc::PAGE_ROOT);
     let root = doc.get_or_insert_array(doc::BLOCKS_ROOT);
     {
         let mut txn = doc.transact_mut();
+        doc::write_page_fields(&mut txn, &page, fields);
         let len = yrs::Array::len(&root, &txn);
         yrs::Array::remove_range(&root, &mut txn, 0, len);
         for block in blocks {
             doc::push_block(&mut txn, &root, block);
+        }
+    }
+    doc.transact().encode_state_as_update_v1(&before)
+}
+
+/// A change to some of the draft's page fields, made on `doc`: the update it made.
+pub(crate) fn page_fields_update(
+    doc: &Doc,
+    changes: &[(app::draft::PageField, String)],
+) -> Vec<u8> {
+    let before = doc.transact().state_vector();
+    let page = doc.get_or_insert_map(doc::PAGE_ROOT);
+    {
+        let mut txn = doc.transact_mut();
+        for (field, value) in changes {
+            app::draft::edit::set_page_field(&mut txn, &page, *field, value);
         }
     }
     doc.transact().encode_state_as_update_v1(&before)

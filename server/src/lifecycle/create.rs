@@ -443,7 +443,7 @@ async fn publish_step(
         }
         let nodes = templates::blocks(template, config).map_err(LifecycleError::Failed)?;
         publisher
-            .publish_draft(shop_id, page.id, &nodes, by)
+            .publish_nodes(shop_id, page.id, &nodes, by)
             .await
             .map_err(|e| LifecycleError::Failed(format!("publishing {}: {e}", template.key)))?;
         published.push(template.key);

@@ -1,7 +1,7 @@
 //! The publish service: a block tree → validation → one transaction that writes a new
 //! immutable revision with its blocks and makes it live → the render cache invalidated.
 //! Everything that changes what is live goes through [`Publisher`]: the API (publish,
-//! restore, unpublish, page changes), scheduled publishing, the seed, the lifecycle's
+//! restore, unpublish), scheduled publishing, the seed, the lifecycle's
 //! templates, payments that change stock and release switches.
 
 pub mod links;
@@ -11,6 +11,7 @@ pub mod store;
 
 use crate::storefront::cache::RenderCache;
 use app::blocks::{Block, BlockNode, PageType, ValidationError, validate_tree};
+use app::draft::{DraftJson, PageField, PageFields};
 use chrono::Utc;
 use entity::{page, published_block, published_page};
 use sea_orm::{
@@ -88,10 +89,12 @@ pub struct Published {
     pub number: i64,
     /// True when the content equalled the live revision and nothing new was written.
     pub unchanged: bool,
+    /// The live page's address now (a publish can change it).
+    pub slug: String,
 }
 
 /// The one way to change what a shop's storefront shows. Publishing a draft, restoring a
-/// revision, unpublishing, and anything else that changes live content (page fields, a
+/// revision (with its page fields), unpublishing, and anything else that changes live content (a
 /// deleted page, stock, a release switched) end here, so the rules hold everywhere: each
 /// change is one transaction, and the shop's rendered pages are dropped only after it
 /// commits (a render that read the old state is never cached, see `RenderCache::insert`).
@@ -107,9 +110,35 @@ impl Publisher {
         Self { db, cache }
     }
 
-    /// Validates draft blocks (from a page's draft, a template or the seed) for the page and
-    /// publishes them. `shop_id` scopes the page: another shop's page is `NotFound`.
+    /// Publishes a page's draft: its page fields (title, address, search appearance) and its
+    /// blocks, validated together. `shop_id` scopes the page: another shop's page is
+    /// `NotFound`.
     pub async fn publish_draft(
+        &self,
+        shop_id: i64,
+        page_id: i64,
+        draft: &DraftJson,
+        published_by: Option<i64>,
+    ) -> Result<Published, PublishError> {
+        let page = self.scoped_page(shop_id, page_id).await?;
+        let fields = PageFields::from_map(&draft.page).validated();
+        let blocks = validate_draft(page_type_of(&page)?, &draft.nodes());
+        let (fields, blocks) = match (fields, blocks) {
+            (Ok(fields), Ok(blocks)) => (fields, blocks),
+            (fields, blocks) => {
+                crate::observability::published("invalid");
+                let mut errors = fields.err().unwrap_or_default();
+                errors.extend(blocks.err().unwrap_or_default());
+                return Err(PublishError::Invalid(errors));
+            }
+        };
+        self.publish_validated(&page, &fields, &blocks, published_by)
+            .await
+    }
+
+    /// Publishes blocks that come from outside a draft (a template, the seed) with the
+    /// page's current fields, validated as a draft's are.
+    pub async fn publish_nodes(
         &self,
         shop_id: i64,
         page_id: i64,
@@ -117,31 +146,29 @@ impl Publisher {
         published_by: Option<i64>,
     ) -> Result<Published, PublishError> {
         let page = self.scoped_page(shop_id, page_id).await?;
-        let page_type = PageType::from_name(&page.page_type).ok_or_else(|| {
-            PublishError::Invalid(vec![ValidationError {
-                block_id: String::new(),
-                field: Some("page_type".into()),
-                message: format!("unknown page type `{}`", page.page_type),
-            }])
-        })?;
-        let blocks = validate_draft(page_type, nodes).map_err(|errors| {
+        let blocks = validate_draft(page_type_of(&page)?, nodes).map_err(|errors| {
             crate::observability::published("invalid");
             PublishError::Invalid(errors)
         })?;
-        self.publish_validated(&page, &blocks, published_by).await
+        let fields = crate::pages::fields(&page);
+        self.publish_validated(&page, &fields, &blocks, published_by)
+            .await
     }
 
-    /// Publishes a typed tree as it is: one that was validated when it was first published
-    /// (restoring a revision of this page), so it is neither re-read nor validated again.
-    pub async fn publish_blocks(
+    /// Publishes a revision's fields and typed tree as they are: they were validated when
+    /// first published (restoring a revision of this page), so they are neither re-read nor
+    /// validated again. Only the address is checked again: another page may have taken it.
+    pub async fn publish_revision(
         &self,
         shop_id: i64,
         page_id: i64,
+        fields: &PageFields,
         blocks: &[Block],
         published_by: Option<i64>,
     ) -> Result<Published, PublishError> {
         let page = self.scoped_page(shop_id, page_id).await?;
-        self.publish_validated(&page, blocks, published_by).await
+        self.publish_validated(&page, fields, blocks, published_by)
+            .await
     }
 
     /// Takes the page off the storefront: no revision is live any more (they all stay in its
@@ -184,10 +211,13 @@ impl Publisher {
     async fn publish_validated(
         &self,
         page: &page::Model,
+        fields: &PageFields,
         blocks: &[Block],
         published_by: Option<i64>,
     ) -> Result<Published, PublishError> {
-        let result = self.publish_with_retries(page, blocks, published_by).await;
+        let result = self
+            .publish_with_retries(page, fields, blocks, published_by)
+            .await;
         crate::observability::published(match &result {
             Ok(p) if p.unchanged => "unchanged",
             Ok(_) => "ok",
@@ -200,12 +230,16 @@ impl Publisher {
     async fn publish_with_retries(
         &self,
         page: &page::Model,
+        fields: &PageFields,
         blocks: &[Block],
         published_by: Option<i64>,
     ) -> Result<Published, PublishError> {
-        let hash = content_hash(page, blocks);
+        let hash = content_hash(fields, blocks);
         for _ in 0..5 {
-            match self.try_publish(page, blocks, &hash, published_by).await {
+            match self
+                .try_publish(page, fields, blocks, &hash, published_by)
+                .await
+            {
                 Err(PublishError::Db(e)) if is_conflict(&e) => {
                     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                     continue;
@@ -232,6 +266,7 @@ impl Publisher {
     async fn try_publish(
         &self,
         page: &page::Model,
+        fields: &PageFields,
         blocks: &[Block],
         hash: &str,
         published_by: Option<i64>,
@@ -252,7 +287,27 @@ impl Publisher {
                 revision_id: live.id,
                 number: live.number,
                 unchanged: true,
+                slug: live.slug,
             });
+        }
+        // The address is the shop's one way to this page: no other page may hold it (the
+        // unique index on the page row settles a race; the retry then lands here).
+        let taken = page::Entity::find()
+            .filter(page::Column::ShopId.eq(page.shop_id))
+            .filter(page::Column::Slug.eq(fields.slug.as_str()))
+            .filter(page::Column::Id.ne(page.id))
+            .one(&txn)
+            .await?;
+        if let Some(other) = taken {
+            txn.rollback().await?;
+            return Err(PublishError::Invalid(vec![ValidationError {
+                block_id: String::new(),
+                field: Some(PageField::Slug.name().into()),
+                message: format!(
+                    "the address `{}` belongs to another page of this shop (“{}”)",
+                    fields.slug, other.title
+                ),
+            }]));
         }
         let last: Option<i64> = published_page::Entity::find()
             .select_only()
@@ -268,10 +323,10 @@ impl Publisher {
             page_id: Set(page.id),
             shop_id: Set(page.shop_id),
             number: Set(number),
-            title: Set(current.title.clone()),
-            slug: Set(current.slug.clone()),
-            seo_title: Set(current.seo_title.clone()),
-            seo_description: Set(current.seo_description.clone()),
+            title: Set(fields.title.clone()),
+            slug: Set(fields.slug.clone()),
+            seo_title: Set(fields.seo_title.clone()),
+            seo_description: Set(fields.seo_description.clone()),
             content_hash: Set(hash.to_string()),
             published_by: Set(published_by),
             created_at: Set(now),
@@ -285,8 +340,13 @@ impl Publisher {
                 .exec(&txn)
                 .await?;
         }
+        // The row carries the live revision's fields (routing, the page list).
         page::ActiveModel {
             id: Set(page.id),
+            title: Set(fields.title.clone()),
+            slug: Set(fields.slug.clone()),
+            seo_title: Set(fields.seo_title.clone()),
+            seo_description: Set(fields.seo_description.clone()),
             live_revision_id: Set(Some(revision.id)),
             updated_at: Set(now),
             ..Default::default()
@@ -298,16 +358,28 @@ impl Publisher {
             revision_id: revision.id,
             number,
             unchanged: false,
+            slug: fields.slug.clone(),
         })
     }
 }
 
+/// The page's type, which decides which blocks it may hold.
+fn page_type_of(page: &page::Model) -> Result<PageType, PublishError> {
+    PageType::from_name(&page.page_type).ok_or_else(|| {
+        PublishError::Invalid(vec![ValidationError {
+            block_id: String::new(),
+            field: Some("page_type".into()),
+            message: format!("unknown page type `{}`", page.page_type),
+        }])
+    })
+}
+
 /// A stable hash of what a revision shows: page fields and the typed tree.
-fn content_hash(page: &page::Model, blocks: &[Block]) -> String {
+fn content_hash(fields: &PageFields, blocks: &[Block]) -> String {
     let mut h = Sha256::new();
     let doc = serde_json::json!({
-        "title": page.title, "slug": page.slug,
-        "seo_title": page.seo_title, "seo_description": page.seo_description,
+        "title": fields.title, "slug": fields.slug,
+        "seo_title": fields.seo_title, "seo_description": fields.seo_description,
         "blocks": blocks,
     });
     h.update(doc.to_string().as_bytes());

@@ -18,8 +18,8 @@ pub async fn run_due(state: &AppState) -> Result<usize, DbErr> {
     let mut published = 0;
     for page in due {
         // Read without taking a room slot, so a busy server still publishes on time.
-        let nodes = match state.hub.draft(&page).await {
-            Ok(draft) => draft.nodes(),
+        let draft = match state.hub.draft(&page).await {
+            Ok(draft) => draft,
             Err(e) => {
                 tracing::warn!(page_id = page.id, error = %e, "scheduled publish postponed");
                 continue;
@@ -27,7 +27,7 @@ pub async fn run_due(state: &AppState) -> Result<usize, DbErr> {
         };
         let outcome = state
             .publisher()
-            .publish_draft(page.shop_id, page.id, &nodes, None)
+            .publish_draft(page.shop_id, page.id, &draft, None)
             .await;
         let error = match outcome {
             Ok(p) => {

@@ -2,7 +2,7 @@
 //! pointing at their parent's block id.
 
 use app::blocks::{Block, BlockProps, BlockType};
-use entity::published_block;
+use entity::{published_block, published_page};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashMap;
 
@@ -87,4 +87,14 @@ pub async fn load_revision(
         .all(db)
         .await?;
     Ok(unflatten(rows))
+}
+
+/// A revision's page fields, as it was published.
+pub fn revision_fields(revision: &published_page::Model) -> app::draft::PageFields {
+    app::draft::PageFields {
+        title: revision.title.clone(),
+        slug: revision.slug.clone(),
+        seo_title: revision.seo_title.clone(),
+        seo_description: revision.seo_description.clone(),
+    }
 }

@@ -53,7 +53,7 @@ pub async fn sample(state: &AppState) -> Result<String, SeedError> {
         let nodes: Vec<BlockNode> = serde_json::from_value(blocks)
             .map_err(|e| SeedError::Publish(slug.into(), e.to_string()))?;
         publisher
-            .publish_draft(shop_id, page.id, &nodes, None)
+            .publish_nodes(shop_id, page.id, &nodes, None)
             .await
             .map_err(|e| SeedError::Publish(slug.into(), format!("{e:?}")))?;
     }

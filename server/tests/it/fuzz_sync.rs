@@ -67,7 +67,7 @@ fn corpus() -> Vec<Vec<u8>> {
     .expect("observe");
     let (page, root) = edit::roots(&doc);
     let step = |f: &dyn Fn(&mut yrs::TransactionMut)| f(&mut doc.transact_mut());
-    step(&|txn| edit::set_page_field(txn, &page, "title", "Fuzzed"));
+    step(&|txn| edit::set_page_field(txn, &page, app::draft::PageField::Title, "Fuzzed"));
     step(&|txn| {
         edit::insert_node(
             txn,

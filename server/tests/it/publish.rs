@@ -52,7 +52,7 @@ async fn validation_errors_name_block_and_field_and_change_nothing() {
         let err = app
             .state
             .publisher()
-            .publish_draft(shop, p, &nodes(blocks), None)
+            .publish_nodes(shop, p, &nodes(blocks), None)
             .await
             .unwrap_err();
         let PublishError::Invalid(errors) = err else {
@@ -127,7 +127,7 @@ async fn a_failure_midway_leaves_the_old_revision_serving() {
     let err = app
         .state
         .publisher()
-        .publish_draft(
+        .publish_nodes(
             shop,
             p,
             &nodes(json!([hero("a", "New"), hero("boom", "New too")])),
@@ -182,7 +182,7 @@ async fn concurrent_publishes_end_with_consistent_revisions() {
             hero("g", "Second block")
         ]));
         tasks.push(tokio::spawn(async move {
-            publisher.publish_draft(shop, p, &blocks, None).await
+            publisher.publish_nodes(shop, p, &blocks, None).await
         }));
     }
     let mut numbers = Vec::new();

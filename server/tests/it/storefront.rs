@@ -254,7 +254,7 @@ async fn hostile_content_is_inert() {
         let err = app
             .state
             .publisher()
-            .publish_draft(shop, page, &nodes, None)
+            .publish_nodes(shop, page, &nodes, None)
             .await
             .unwrap_err();
         let server::publish::PublishError::Invalid(errors) = err else {

@@ -90,7 +90,7 @@ async fn a_shops_pages_are_not_reachable_through_another_shops_host() {
     let err = app
         .state
         .publisher()
-        .publish_draft(b, secret, &nodes, None)
+        .publish_nodes(b, secret, &nodes, None)
         .await
         .unwrap_err();
     assert!(

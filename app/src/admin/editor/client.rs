@@ -11,7 +11,7 @@ use yrs::sync::{Awareness, Message, MessageReader, SyncMessage};
 use yrs::undo::{Options as UndoOptions, UndoManager};
 use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
-use yrs::{ArrayRef, Doc, Origin, ReadTxn, Transact, TransactionMut, Update};
+use yrs::{ArrayRef, Doc, MapRef, Origin, ReadTxn, Transact, TransactionMut, Update};
 
 /// Origin of this person's own edits: the only origin their undo manager tracks.
 pub const LOCAL: &str = "vitrine-local";
@@ -152,6 +152,13 @@ impl Client {
         let root = self.blocks_root();
         let mut txn = self.doc().transact_mut_with(LOCAL);
         f(&mut txn, &root)
+    }
+
+    /// Runs one local edit of the page's own fields (the draft's `page` map).
+    pub fn edit_page<R>(&mut self, f: impl FnOnce(&mut TransactionMut, &MapRef) -> R) -> R {
+        let page = draft::edit::roots(self.doc()).0;
+        let mut txn = self.doc().transact_mut_with(LOCAL);
+        f(&mut txn, &page)
     }
 
     /// Closes the current undo step, so the next edit starts a new one.

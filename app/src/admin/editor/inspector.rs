@@ -2,10 +2,10 @@
 //! each control bound to the draft, each showing its validation message inline. With nothing
 //! selected it shows the page's settings.
 
+use super::Ed;
 use super::tree;
-use super::{Ed, api};
-use crate::api_types::{PageChanges, PageSummary};
 use crate::blocks::{BlockType, FieldDescriptor, FieldKind};
+use crate::draft::PageField;
 use crate::draft::edit::text_diff;
 use leptos::prelude::*;
 use serde_json::{Value, json};
@@ -261,115 +261,34 @@ fn control(
     }
 }
 
-/// A page setting the inspector edits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PageField {
-    Title,
-    Slug,
-    SeoTitle,
-    SeoDescription,
-}
-
-impl PageField {
-    /// In the order shown.
-    const ALL: [PageField; 4] = [
-        PageField::Title,
-        PageField::Slug,
-        PageField::SeoTitle,
-        PageField::SeoDescription,
-    ];
-
-    /// The API's name for it (and the input's id).
-    fn name(self) -> &'static str {
-        match self {
-            PageField::Title => "title",
-            PageField::Slug => "slug",
-            PageField::SeoTitle => "seo_title",
-            PageField::SeoDescription => "seo_description",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            PageField::Title => "Title",
-            PageField::Slug => "Address (slug)",
-            PageField::SeoTitle => "Search title",
-            PageField::SeoDescription => "Search description",
-        }
-    }
-
-    fn read(self, page: &PageSummary) -> Option<&str> {
-        match self {
-            PageField::Title => Some(&page.title),
-            PageField::Slug => Some(&page.slug),
-            PageField::SeoTitle => page.seo_title.as_deref(),
-            PageField::SeoDescription => page.seo_description.as_deref(),
-        }
-    }
-
-    /// The `PATCH` that sets it to `value` and leaves the others.
-    fn change(self, value: String) -> PageChanges {
-        let mut changes = PageChanges::default();
-        *match self {
-            PageField::Title => &mut changes.title,
-            PageField::Slug => &mut changes.slug,
-            PageField::SeoTitle => &mut changes.seo_title,
-            PageField::SeoDescription => &mut changes.seo_description,
-        } = Some(value);
-        changes
-    }
-}
-
-/// With nothing selected: the page's title, address and search appearance.
+/// With nothing selected: the page's title, address and search appearance. They are part of
+/// the draft: co-edited, undone and published with the blocks.
 #[component]
 fn PageSettings() -> impl IntoView {
     let ed = expect_context::<Ed>();
-    let message = RwSignal::new(None::<(bool, String)>);
-    let save = move |changes: PageChanges| {
-        leptos::task::spawn_local(async move {
-            match api::patch_json::<_, PageSummary>(
-                &format!("/api/v1/pages/{}", ed.page_id),
-                &changes,
-            )
-            .await
-            {
-                Ok(_) => {
-                    message.set(Some((true, "Saved.".into())));
-                    ed.reload_info();
-                }
-                Err(e) => message.set(Some((false, e.message))),
-            }
-        });
-    };
     let disabled = !ed.can_edit();
     let field = move |field: PageField| {
-        let value = move || {
-            ed.info
-                .with(|i| {
-                    i.as_ref()
-                        .and_then(|i| field.read(&i.answer.page))
-                        .map(str::to_string)
-                })
-                .unwrap_or_default()
-        };
+        // Per field, so a change to another field (someone else's) leaves this input alone.
+        let value = Memo::new(move |_| ed.page.with(|p| p.get(field).to_string()));
+        let problem = move || field.check(&value.get()).err();
+        let id = format!("page-{}", field.name());
         view! {
             <div>
-                <label class="block text-xs font-medium text-slate-700" for=format!("page-{}", field.name())>{field.label()}</label>
-                <input id=format!("page-{}", field.name()) type="text" class=INPUT prop:value=value disabled=disabled
-                    on:change=move |e| save(field.change(event_target_value(&e))) />
+                <label class="block text-xs font-medium text-slate-700" for=id.clone()>{field.label()}</label>
+                <input id=id type="text" class=INPUT prop:value=value disabled=disabled
+                    aria-invalid=move || problem().is_some().to_string()
+                    on:change=move |e| ed.set_page_field(field, event_target_value(&e).trim()) />
+                {move || problem().map(|m| view! { <p class="mt-1 text-xs text-red-600" role="alert">{m}</p> })}
             </div>
         }
     };
     view! {
         <div class="p-4">
             <h2 class="text-sm font-semibold text-slate-900">"Page settings"</h2>
-            <p class="mt-1 text-xs text-slate-500">"Select a block on the canvas to edit it. These settings apply to the live page at once."</p>
+            <p class="mt-1 text-xs text-slate-500">"Select a block on the canvas to edit it. Title, address and search appearance are part of the draft: they go live when you publish."</p>
             <div class="mt-4 space-y-4">
                 {PageField::ALL.into_iter().map(field).collect_view()}
             </div>
-            {move || message.get().map(|(ok, m)| view! {
-                <p class=if ok { "mt-3 text-xs text-green-700" } else { "mt-3 text-xs text-red-600" }>{m}</p>
-            })}
             <h3 class="mt-8 text-xs font-semibold tracking-wide text-slate-500 uppercase">"Keyboard"</h3>
             <dl class="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs text-slate-600">
                 <dt class="font-mono">"↑ ↓"</dt><dd>"select previous / next block"</dd>
@@ -381,20 +300,5 @@ fn PageSettings() -> impl IntoView {
                 <dt class="font-mono">"Esc"</dt><dd>"deselect"</dd>
             </dl>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::PageField;
-
-    #[test]
-    fn each_page_setting_changes_only_its_own_field() {
-        for field in PageField::ALL {
-            assert_eq!(
-                serde_json::to_value(field.change("x".into())).unwrap(),
-                serde_json::json!({ field.name(): "x" })
-            );
-        }
     }
 }

@@ -21,6 +21,7 @@ use crate::admin::api;
 use crate::api_types::PageAnswer;
 use crate::blocks::{BlockNode, BlockType, PageType, ValidationError, validate_tree};
 use crate::draft::edit::{self, Slot};
+use crate::draft::{PageField, PageFields};
 use client::Client;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -129,6 +130,8 @@ pub struct Ed {
     pub page_id: i64,
     pub info: RwSignal<Option<PageInfo>>,
     pub blocks: RwSignal<Vec<Value>>,
+    /// The draft's page fields (title, address, search appearance), as the draft has them.
+    pub page: RwSignal<PageFields>,
     pub errors: Memo<Vec<ValidationError>>,
     pub selected: RwSignal<Option<String>>,
     pub status: RwSignal<Conn>,
@@ -178,6 +181,7 @@ impl Ed {
             page_id,
             info,
             blocks,
+            page: RwSignal::new(PageFields::default()),
             errors,
             selected: RwSignal::new(None),
             status: RwSignal::new(Conn::Connecting),
@@ -229,6 +233,10 @@ impl Ed {
             self.with_client(|c| (c.read(), c.can_undo(), c.can_redo()))
         {
             self.blocks.set(draft.blocks);
+            let page = PageFields::from_map(&draft.page);
+            if self.page.with_untracked(|p| *p != page) {
+                self.page.set(page);
+            }
             self.can_undo.set(undo);
             self.can_redo.set(redo);
         }
@@ -321,6 +329,16 @@ impl Ed {
         if new_id.is_some() {
             self.select(new_id);
         }
+    }
+
+    /// Sets one of the page's own fields in the draft (its own undo step).
+    pub fn set_page_field(&self, field: PageField, value: &str) {
+        if !self.can_edit() {
+            return;
+        }
+        self.step();
+        self.change(|c| c.edit_page(|txn, page| edit::set_page_field(txn, page, field, value)));
+        self.step();
     }
 
     pub fn set_prop(&self, id: &str, field: &str, value: Value) {

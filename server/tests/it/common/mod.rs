@@ -133,7 +133,7 @@ impl TestApp {
         let nodes: Vec<BlockNode> = serde_json::from_value(blocks).expect("blocks json");
         self.state
             .publisher()
-            .publish_draft(shop_id, page_id, &nodes, None)
+            .publish_nodes(shop_id, page_id, &nodes, None)
             .await
             .expect("publish")
     }
