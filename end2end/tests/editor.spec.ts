@@ -184,6 +184,46 @@ test('edit → preview shows the draft → publish → storefront → restore th
   await Promise.all([context.close(), reviewer.close(), shopper.close()]);
 });
 
+test('page settings are part of the draft: co-edited, checked as typed, live with the publish', async ({ browser, playwright }) => {
+  const pageId = await newPage(playwright, 'Settings');
+  const a = await openEditor(browser, pageId);
+  const b = await openEditor(browser, pageId);
+  const slug = `our-story-${Date.now()}`;
+
+  // A renames the page and gives it a new address; B sees both without reloading.
+  await a.page.fill('#page-title', 'Our story');
+  await a.page.locator('#page-title').press('Tab');
+  await a.page.fill('#page-slug', slug);
+  await a.page.locator('#page-slug').press('Tab');
+  await expect(b.page.locator('#page-title')).toHaveValue('Our story');
+  await expect(b.page.locator('#page-slug')).toHaveValue(slug);
+
+  // An address that cannot be one is shown as wrong at once, on the field, and fixed.
+  await b.page.fill('#page-slug', 'Not A Slug');
+  await b.page.locator('#page-slug').press('Tab');
+  await expect(b.page.locator('#page-slug')).toHaveAttribute('aria-invalid', 'true');
+  await expect(a.page.locator('#page-slug')).toHaveValue('Not A Slug');
+  await a.page.locator('[data-testid=publish]').click();
+  await expect(a.page.locator('[data-testid=toast]')).toContainText('Not published');
+  await b.page.fill('#page-slug', slug);
+  await b.page.locator('#page-slug').press('Tab');
+  await expect(a.page.locator('#page-slug')).toHaveValue(slug);
+
+  // Publishing takes the draft's title and address live.
+  await a.page.locator('[data-testid=palette] button[data-block-type=rich_text]').click();
+  await a.page.locator('[data-testid=publish]').click();
+  await expect(a.page.locator('[data-testid=toast]')).toContainText('Published revision 1');
+  const shopper = await browser.newContext();
+  const store = await shopper.newPage();
+  const res = await store.goto(`${shopURL}/pages/${slug}`);
+  expect(res!.status()).toBe(200);
+  await expect(store).toHaveTitle(/Our story/);
+  await a.page.screenshot({ path: 'end2end/test-results/editor-page-settings.png' });
+  expect(a.errors).toEqual([]);
+  expect(b.errors).toEqual([]);
+  await Promise.all([a.context.close(), b.context.close(), shopper.close()]);
+});
+
 test('an editor whose session ends elsewhere is disconnected and sent to log in again', async ({ browser, playwright }) => {
   const pageId = await newPage(playwright, 'Logged out');
   const a = await openEditor(browser, pageId);

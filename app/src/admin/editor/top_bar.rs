@@ -130,7 +130,8 @@ fn PublishButton() -> impl IntoView {
                     ed.show_errors.set(true);
                     let errors = e.validation_errors();
                     if let Some(first) = errors.first() {
-                        ed.select(Some(first.block_id.clone()));
+                        // A problem with the page's own fields (no block): its settings.
+                        ed.select(Some(first.block_id.clone()).filter(|id| !id.is_empty()));
                     }
                     ed.notify(
                         false,
