@@ -25,7 +25,6 @@ use chrono::Utc;
 use entity::{page, preview_link};
 use futures_util::StreamExt;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
-use serde_json::Value;
 use std::convert::Infallible;
 use std::sync::Arc;
 pub use token::{Claims, Keyring};
@@ -196,12 +195,12 @@ async fn render_draft(
             Err(_) => hidden += 1,
         }
     }
-    let title = draft
-        .page
-        .get("title")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    // The draft's own fields: a preview shows the title that publishing would make live.
+    let fields = app::draft::PageFields::from_map(&draft.page);
+    let title = Some(fields.title.trim().to_string())
+        .filter(|t| !t.is_empty())
         .unwrap_or_else(|| page.title.clone());
+    let description = fields.seo_description;
     let page_product = if page_type == PageType::ProductDetail {
         entity::product::Entity::find()
             .filter(entity::product::Column::ShopId.eq(page.shop_id))
@@ -222,7 +221,10 @@ async fn render_draft(
     };
     let shop = shop_view(state, tenant).await?;
     let path = format!("/preview/p/{}", page.id);
-    let head = (format!("Preview: {title} · {}", tenant.shop.name), None);
+    let head = (
+        format!("Preview: {title} · {}", tenant.shop.name),
+        description,
+    );
     Ok(render_blocks(
         state,
         tenant,
