@@ -100,3 +100,26 @@ fn sqlite_path(url: &str) -> Option<&str> {
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unsupported_url_is_a_clear_error_that_hides_the_password() {
+        let err = connect("mysql://root:hunter2@db/vitrine")
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unsupported DATABASE_URL"), "{msg}");
+        assert!(msg.contains("postgres://"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+    }
+
+    #[test]
+    fn postgres_urls_are_recognised() {
+        assert!(is_postgres_url("postgres://u@h/db"));
+        assert!(is_postgres_url("postgresql://u@h/db"));
+        assert!(!is_postgres_url("sqlite://data/v.db"));
+    }
+}
