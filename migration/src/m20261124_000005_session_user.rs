@@ -1,5 +1,5 @@
 //! Sessions name their user, so that resetting a password can end that user's sessions.
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm_migration::sea_orm::ConnectionTrait;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -24,19 +24,32 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Sessions from before this migration keep working and can be ended too: their user
-        // id is in the JSON data (`{"user_id": 7}`).
-        let backfill = match m.get_database_backend() {
-            DbBackend::Sqlite => Some(
-                "UPDATE session SET user_id = json_extract(data, '$.user_id') \
-                 WHERE json_valid(data)",
-            ),
-            DbBackend::Postgres => {
-                Some("UPDATE session SET user_id = (data::jsonb ->> 'user_id')::bigint")
-            }
-            _ => None,
-        };
-        if let Some(sql) = backfill {
-            m.get_connection().execute_unprepared(sql).await?;
+        // id is in the JSON data (`{"user_id": 7}`). Read here, not in SQL, so one statement
+        // suits every backend.
+        let db = m.get_connection();
+        let rows = db
+            .query_all(
+                Query::select()
+                    .columns([Session::Id, Session::Data])
+                    .from(Session::Table),
+            )
+            .await?;
+        for row in rows {
+            let id: String = row.try_get("", "id")?;
+            let data: String = row.try_get("", "data")?;
+            let Some(user_id) = serde_json::from_str::<serde_json::Value>(&data)
+                .ok()
+                .and_then(|v| v.get("user_id").and_then(|u| u.as_i64()))
+            else {
+                continue;
+            };
+            db.execute(
+                Query::update()
+                    .table(Session::Table)
+                    .value(Session::UserId, user_id)
+                    .and_where(Expr::col(Session::Id).eq(id)),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -62,5 +75,7 @@ impl MigrationTrait for Migration {
 #[derive(DeriveIden)]
 enum Session {
     Table,
+    Id,
+    Data,
     UserId,
 }

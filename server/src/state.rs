@@ -56,7 +56,7 @@ impl AppState {
             .site_addr(config.addr)
             .build();
         let shutdown = CancellationToken::new();
-        Self {
+        let state = Self {
             db: db.clone(),
             render_cache: Arc::new(RenderCache::new(
                 config.render_cache,
@@ -91,7 +91,17 @@ impl AppState {
             )),
             config: Arc::new(config),
             leptos_options,
+        };
+        // Replicas on one PostgreSQL database share rooms, publishes and preview signals.
+        if let Some(replicas) = state.hub.replicas() {
+            state.render_cache.relay_to(replicas.clone());
+            crate::collab::replicas::spawn_listener(
+                &state.hub,
+                &state.render_cache,
+                &state.tenants,
+            );
         }
+        state
     }
 
     /// This state signing and checking preview links with `keys`.

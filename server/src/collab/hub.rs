@@ -7,6 +7,7 @@
 //! whose rooms are all taken still publishes.
 
 use super::connection::Connection;
+use super::replicas::{Event, Replicas};
 use super::room::{DraftDoc, Rejected, Room, page_fields_update, replace_update};
 use super::store::DraftStore;
 use super::{Close, Limits, doc, new_doc};
@@ -101,11 +102,15 @@ struct Loaded {
     stored: bool,
     /// Log rows not yet folded into the snapshot.
     pending: u64,
+    /// Every stored update up to this log id is in `doc`.
+    last_id: i64,
 }
 
 pub struct Hub {
     pub(crate) db: DatabaseConnection,
     store: DraftStore,
+    /// Other processes on the same (PostgreSQL) database; none on SQLite.
+    replicas: Option<Arc<Replicas>>,
     limits: Limits,
     rooms: Mutex<HashMap<i64, Arc<Room>>>,
     links: StdMutex<HashMap<u64, Arc<Link>>>,
@@ -132,8 +137,10 @@ impl Hub {
         shutdown: &CancellationToken,
     ) -> Arc<Self> {
         let tasks = shutdown.child_token();
+        let replicas = Replicas::for_db(&db);
         let hub = Arc::new(Self {
-            store: DraftStore::new(db.clone()),
+            store: DraftStore::with_replicas(db.clone(), replicas.clone()),
+            replicas,
             db,
             limits,
             rooms: Mutex::new(HashMap::new()),
@@ -153,6 +160,11 @@ impl Hub {
 
     pub fn store(&self) -> &DraftStore {
         &self.store
+    }
+
+    /// The other replicas' channel (PostgreSQL), if any.
+    pub fn replicas(&self) -> Option<&Arc<Replicas>> {
+        self.replicas.as_ref()
     }
 
     /// Cancelled at shutdown or when the hub is dropped: its background tasks watch this.
@@ -218,6 +230,7 @@ impl Hub {
                 doc: DraftDoc::new(doc),
                 stored: false,
                 pending: 0,
+                last_id: 0,
             });
         }
         for (i, data) in stored.updates.iter().enumerate() {
@@ -247,18 +260,33 @@ impl Hub {
             doc: DraftDoc::new(doc),
             stored: true,
             pending: stored.pending,
+            last_id: stored.last_id,
         })
     }
 
     async fn load(&self, page: &page::Model) -> Result<Room, DbErr> {
         let mut loaded = self.read_doc(page).await?;
-        self.rebuild_if_too_deep(page, &mut loaded).await?;
-        if !loaded.stored {
+        // Another replica may seed the same page at the same moment: one seed is stored, the
+        // other replica reads it (two seeds would be two copies of every block).
+        for _ in 0..3 {
+            if loaded.stored {
+                break;
+            }
             let state = loaded.doc.snapshot();
-            self.store.append(page.shop_id, page.id, state).await?;
-            loaded.pending = 1;
+            if self
+                .store
+                .seed_if_empty(page.shop_id, page.id, state)
+                .await?
+            {
+                loaded.stored = true;
+                loaded.pending = 1;
+                loaded.last_id = self.store.last_update_id(page.id).await?;
+            } else {
+                loaded = self.read_doc(page).await?;
+            }
         }
-        let last_id = self.store.last_update_id(page.id).await?;
+        self.rebuild_if_too_deep(page, &mut loaded).await?;
+        let last_id = loaded.last_id;
         let size = loaded.doc.encoded_len();
         tracing::debug!(
             page_id = page.id,
@@ -296,7 +324,7 @@ impl Hub {
             "stored draft nested too deeply to edit safely; rebuilt from what it reads"
         );
         let rebuilt = DraftDoc::new(rebuilt);
-        let upto = self.store.last_update_id(page.id).await?;
+        let upto = loaded.last_id;
         self.store
             .compact(page.shop_id, page.id, rebuilt.snapshot(), upto)
             .await?;
@@ -322,7 +350,7 @@ impl Hub {
     async fn edit_draft(
         &self,
         page: &page::Model,
-        change: impl FnOnce(&yrs::Doc) -> Vec<u8>,
+        change: impl Fn(&yrs::Doc) -> Vec<u8>,
     ) -> Result<(), HubError> {
         let rooms = self.rooms.lock().await;
         if let Some(room) = rooms.get(&page.id).cloned() {
@@ -335,13 +363,23 @@ impl Hub {
         // Replacing blocks deletes the old ones, which yrs does by recursing into them.
         self.rebuild_if_too_deep(page, &mut loaded).await?;
         let update = change(loaded.doc.doc());
-        let data = if loaded.stored {
-            update
+        if loaded.stored {
+            self.store.append(page.shop_id, page.id, update).await?;
         } else {
-            // Nothing stored yet: the seed and the change go in as one full state.
-            loaded.doc.snapshot()
-        };
-        self.store.append(page.shop_id, page.id, data).await?;
+            // Nothing stored yet: the seed and the change go in as one full state, unless
+            // another replica stored a draft meanwhile (then the change goes on top of it).
+            let state = loaded.doc.snapshot();
+            if !self
+                .store
+                .seed_if_empty(page.shop_id, page.id, state)
+                .await?
+            {
+                let mut loaded = self.read_doc(page).await?;
+                self.rebuild_if_too_deep(page, &mut loaded).await?;
+                let update = change(loaded.doc.doc());
+                self.store.append(page.shop_id, page.id, update).await?;
+            }
+        }
         drop(rooms);
         self.page_changed(page.id);
         Ok(())
@@ -471,9 +509,57 @@ impl Hub {
         self.signal(page_id, |s| s.draft += 1);
     }
 
-    /// A page's preview links were revoked: its preview streams re-check their link.
+    /// A page's preview links were revoked: its preview streams re-check their link (on
+    /// every replica).
     pub fn previews_revoked(&self, page_id: i64) {
+        self.previews_revoked_local(page_id);
+        if let Some(replicas) = &self.replicas {
+            replicas.notify_soon(Event::PreviewsRevoked { page_id });
+        }
+    }
+
+    pub(crate) fn previews_revoked_local(&self, page_id: i64) {
         self.signal(page_id, |s| s.access += 1);
+    }
+
+    /// Another replica committed a page's draft update `id`: the page's room here reads it
+    /// from the log; without a room, the page's preview streams are woken.
+    pub(crate) async fn remote_update(&self, page_id: i64, id: i64) {
+        match self.loaded(page_id).await {
+            Some(room) => {
+                if let Err(e) = room.catch_up(self, Some(id)).await {
+                    tracing::error!(page_id, error = %e, "reading another replica's update failed; reloading the room");
+                    self.discard(&room).await;
+                }
+            }
+            None => self.page_changed(page_id),
+        }
+    }
+
+    /// Presence from another replica for a page's connections here.
+    pub(crate) async fn remote_presence(&self, page_id: i64, frame: Vec<u8>) {
+        if let Some(room) = self.loaded(page_id).await {
+            room.remote_presence(self, frame);
+        }
+    }
+
+    /// Catches every loaded room up from the log and wakes every preview stream (this
+    /// replica may have missed notifications).
+    pub(crate) async fn catch_up_all(&self) {
+        let rooms: Vec<Arc<Room>> = self.rooms.lock().await.values().cloned().collect();
+        for room in rooms {
+            if let Err(e) = room.catch_up(self, None).await {
+                tracing::error!(page_id = room.page_id, error = %e, "catching up failed; reloading the room");
+                self.discard(&room).await;
+            }
+        }
+        let pages: Vec<i64> = lock(&self.watches).keys().copied().collect();
+        for page_id in pages {
+            self.signal(page_id, |s| {
+                s.draft += 1;
+                s.access += 1;
+            });
+        }
     }
 
     fn signal(&self, page_id: i64, change: impl FnOnce(&mut PageSignal)) {
@@ -496,7 +582,7 @@ impl Hub {
             .collect();
         for id in idle_ids {
             if let Some(room) = rooms.remove(&id)
-                && let Err(e) = room.compact(&self.store).await
+                && let Err(e) = room.compact(self).await
             {
                 tracing::error!(page_id = id, error = %e, "compacting an idle room failed (its log is intact)");
             }
@@ -532,15 +618,22 @@ impl Hub {
     pub async fn flush(&self) {
         let mut rooms = self.rooms.lock().await;
         for (id, room) in rooms.drain() {
-            if let Err(e) = room.compact(&self.store).await {
+            if let Err(e) = room.compact(self).await {
                 tracing::error!(page_id = id, error = %e, "compacting at shutdown failed (its log is intact)");
             }
         }
     }
 
     /// Closes a page's room, if loaded, without compacting (the page is going away), and
-    /// ends its preview streams.
+    /// ends its preview streams — on every replica.
     pub async fn forget_page(&self, page_id: i64) {
+        self.forget_page_local(page_id).await;
+        if let Some(replicas) = &self.replicas {
+            replicas.notify(Event::PageGone { page_id }).await;
+        }
+    }
+
+    pub(crate) async fn forget_page_local(&self, page_id: i64) {
         if let Some(room) = self.loaded(page_id).await {
             self.discard(&room).await;
         }

@@ -20,6 +20,7 @@ pub mod limits;
 mod outbox;
 mod presence;
 mod recheck;
+pub mod replicas;
 pub mod room;
 pub mod store;
 pub mod ws;

@@ -6,7 +6,7 @@
 
 use super::hub::Link;
 use super::presence::{Owner, Presence};
-use super::store::DraftStore;
+use super::replicas::Event;
 use super::{Close, Hub, doc, new_doc};
 use crate::sync::lock;
 use sea_orm::DbErr;
@@ -28,7 +28,11 @@ struct RoomState {
     doc: DraftDoc,
     /// Log rows not yet compacted.
     pending: u64,
+    /// Every log update of the page up to this id is in `doc`.
     last_id: i64,
+    /// With replicas: this room's own committed updates after `last_id` (the others' may
+    /// lie between them until [`Room::catch_up`] reads them).
+    own: Vec<i64>,
     /// The document's encoded size when last measured, plus every update accepted since.
     doc_bytes: usize,
     /// Bytes accepted since the size was last measured.
@@ -112,6 +116,7 @@ impl Room {
                 doc,
                 pending,
                 last_id,
+                own: Vec::new(),
                 doc_bytes,
                 unmeasured: 0,
             }),
@@ -161,7 +166,9 @@ impl Room {
         lock(&self.peers).remove(&connection);
         let gone = lock(&self.presence).leave(connection);
         if !gone.is_empty() {
-            self.broadcast(hub, connection, false, Frame::presence(gone));
+            let frame = Frame::presence(gone);
+            self.relay_presence(hub, &frame);
+            self.broadcast(hub, connection, false, frame);
         }
         self.touch();
     }
@@ -204,8 +211,87 @@ impl Room {
         let accepted =
             lock(&self.presence).apply(who, own, update, hub.limits().max_presence_bytes)?;
         if !accepted.is_empty() {
-            self.broadcast(hub, who.connection, true, Frame::presence(accepted));
+            let frame = Frame::presence(accepted);
+            self.relay_presence(hub, &frame);
+            self.broadcast(hub, who.connection, true, frame);
         }
+        Ok(())
+    }
+
+    /// Passes presence on to the other replicas' connections to this page.
+    fn relay_presence(&self, hub: &Hub, frame: &Frame) {
+        if let Some(replicas) = hub.replicas() {
+            replicas.notify_soon(Event::Presence {
+                page_id: self.page_id,
+                frame: frame.bytes.clone(),
+            });
+        }
+    }
+
+    /// Presence from another replica, for this replica's connections.
+    pub(crate) fn remote_presence(&self, hub: &Hub, frame: Vec<u8>) {
+        self.broadcast(
+            hub,
+            SERVER,
+            false,
+            Frame {
+                kind: FrameKind::Presence,
+                bytes: frame,
+            },
+        );
+    }
+
+    /// Reads what other replicas committed to this page's log since this room last looked
+    /// (up to at least `upto`, when given and not already seen), applies it and passes it
+    /// on to this room's connections. The log is the only source: a notification only says
+    /// where to look.
+    pub async fn catch_up(&self, hub: &Hub, upto: Option<i64>) -> Result<(), DbErr> {
+        let mut state = self.state.lock().await;
+        if upto.is_some_and(|id| id <= state.last_id) || self.closed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.catch_up_locked(hub, &mut state).await
+    }
+
+    async fn catch_up_locked(&self, hub: &Hub, state: &mut RoomState) -> Result<(), DbErr> {
+        let missed = hub
+            .store()
+            .updates_after(self.page_id, state.last_id, &state.own)
+            .await?;
+        let mut last = state
+            .last_id
+            .max(state.own.iter().copied().max().unwrap_or(0));
+        let snapshot = missed.snapshot.map(|(upto, data)| {
+            last = last.max(upto);
+            data
+        });
+        for (id, data) in missed
+            .rows
+            .into_iter()
+            .map(|(id, data)| (Some(id), data))
+            .chain(snapshot.map(|data| (None, data)))
+        {
+            if let Some(id) = id {
+                last = last.max(id);
+            }
+            let doc = state.doc.doc();
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                doc::decode_update(&data).map(|u| doc::apply_update(doc, u))
+            }));
+            if !matches!(applied, Ok(Ok(Ok(())))) {
+                tracing::error!(
+                    page_id = self.page_id,
+                    ?id,
+                    "an update from another replica does not apply; skipped"
+                );
+                continue;
+            }
+            state.doc_bytes += data.len();
+            state.unmeasured += data.len();
+            self.broadcast(hub, SERVER, false, Frame::update(data));
+        }
+        state.last_id = last;
+        state.own.clear();
         Ok(())
     }
 
@@ -338,9 +424,20 @@ impl Room {
         };
         self.broadcast(hub, from, false, Frame::update(data.to_vec()));
         let mut state = self.state.lock().await;
-        state.last_id = state.last_id.max(id);
+        if hub.replicas().is_none() {
+            state.last_id = state.last_id.max(id);
+        } else if id > state.last_id {
+            // Other replicas' updates may lie below it, unread yet.
+            state.own.push(id);
+        }
         state.pending += 1;
         if state.pending >= hub.limits().compact_every {
+            if hub.replicas().is_some()
+                && let Err(e) = self.catch_up_locked(hub, &mut state).await
+            {
+                tracing::warn!(page_id = self.page_id, error = %e, "catching up before compaction failed; will retry");
+                return Ok(());
+            }
             let snapshot = state.doc.snapshot();
             let size = snapshot.len();
             match hub
@@ -361,13 +458,18 @@ impl Room {
         Ok(())
     }
 
-    pub(crate) async fn compact(&self, store: &DraftStore) -> Result<(), DbErr> {
+    /// Folds the log into a snapshot of the document (with replicas, after reading what the
+    /// others wrote: the snapshot must hold every update up to the id it names).
+    pub(crate) async fn compact(&self, hub: &Hub) -> Result<(), DbErr> {
         let mut state = self.state.lock().await;
         if state.pending == 0 {
             return Ok(());
         }
+        if hub.replicas().is_some() {
+            self.catch_up_locked(hub, &mut state).await?;
+        }
         let snapshot = state.doc.snapshot();
-        store
+        hub.store()
             .compact(self.shop_id, self.page_id, snapshot, state.last_id)
             .await?;
         state.pending = 0;

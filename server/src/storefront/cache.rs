@@ -13,6 +13,7 @@ use crate::sync::lock;
 use bytes::Bytes;
 use hashlink::LruCache;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -45,6 +46,8 @@ pub struct RenderCache {
     generation: AtomicU64,
     /// Every update leaves the maps consistent, whatever panicked while holding the lock.
     shops: Mutex<Shops>,
+    /// Other replicas (PostgreSQL) whose caches drop a shop's pages when this one does.
+    replicas: std::sync::OnceLock<Arc<crate::collab::replicas::Replicas>>,
 }
 
 #[derive(Default)]
@@ -68,7 +71,13 @@ impl RenderCache {
             max_bytes,
             generation: AtomicU64::new(0),
             shops: Mutex::new(Shops::default()),
+            replicas: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Makes [`RenderCache::invalidate_shop`] reach the other replicas' caches too.
+    pub fn relay_to(&self, replicas: Arc<crate::collab::replicas::Replicas>) {
+        let _ = self.replicas.set(replicas);
     }
 
     pub fn enabled(&self) -> bool {
@@ -130,12 +139,28 @@ impl RenderCache {
     /// Drops every page of a shop. Publishing one page calls this: the header's navigation
     /// and product grids make other pages of the shop depend on it too.
     pub fn invalidate_shop(&self, shop_id: i64) {
+        self.invalidate_shop_local(shop_id);
+        if let Some(replicas) = self.replicas.get() {
+            replicas.notify_soon(crate::collab::replicas::Event::ShopChanged { shop_id });
+        }
+    }
+
+    /// Drops every page of a shop from this process's cache only (another replica changed
+    /// the shop).
+    pub fn invalidate_shop_local(&self, shop_id: i64) {
         let mut shops = lock(&self.shops);
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Some(shop) = shops.by_id.remove(&shop_id) {
             shops.bytes -= shop.bytes;
             shops.pages -= shop.pages.len();
         }
+    }
+
+    /// Drops every page (this replica may have missed other replicas' changes).
+    pub fn invalidate_all_local(&self) {
+        let mut shops = lock(&self.shops);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *shops = Shops::default();
     }
 
     /// Pages stored.

@@ -280,6 +280,13 @@ impl TenantCache {
         entries.known.retain(|_, (_, t)| t.shop.id != shop_id);
         entries.unknown.clear();
     }
+
+    /// Forgets every host (this replica may have missed other replicas' changes).
+    pub fn clear(&self) {
+        let mut entries = lock(&self.entries);
+        entries.known.clear();
+        entries.unknown.clear();
+    }
 }
 
 #[cfg(test)]

@@ -671,6 +671,9 @@ async fn the_running_server_sweeps_expired_sessions() {
         .port();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_vitrine"))
         .env("DATABASE_URL", &app.state.config.database_url)
+        // Its generated preview key goes in this test's directory (on PostgreSQL there is
+        // no database file to put it next to).
+        .env("VITRINE_DATA_DIR", app.test_db.data_dir())
         .env("VITRINE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .arg("serve")

@@ -1,5 +1,6 @@
 //! The real `vitrine` binary on a loopback port, for tests that kill or restart it.
 
+use crate::common::TestDb;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -30,16 +31,13 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub fn vitrine(db_url: &str, port: u16) -> Command {
+/// The `vitrine` binary on `db` (a SQLite file or a PostgreSQL database, see `TestDb`).
+pub fn vitrine(db: &TestDb, port: u16) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
-    // Files the server keeps (its generated preview key) go next to this test's database.
-    let db_file = db_url
-        .trim_start_matches("sqlite://")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    cmd.env("DATABASE_URL", db_url)
-        .env("VITRINE_DATA_DIR", format!("{db_file}.data"))
+    // Files the server keeps (its generated preview key) go in this test's directory: every
+    // process of one test shares them, as replicas share their preview keys.
+    cmd.env("DATABASE_URL", &db.url)
+        .env("VITRINE_DATA_DIR", db.data_dir())
         .env("VITRINE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -47,8 +45,8 @@ pub fn vitrine(db_url: &str, port: u16) -> Command {
     cmd
 }
 
-pub async fn start(db_url: &str, port: u16) -> Server {
-    let child = vitrine(db_url, port)
+pub async fn start(db: &TestDb, port: u16) -> Server {
+    let child = vitrine(db, port)
         .arg("serve")
         .spawn()
         .expect("start vitrine");

@@ -24,8 +24,7 @@ fn ids(client: &YClient) -> Vec<String> {
 
 /// The seeded sample on the real binary, an editor's session cookie and the About page.
 struct Sample {
-    db_path: std::path::PathBuf,
-    db_url: String,
+    db: common::TestDb,
     port: u16,
     server: Server,
     cookie: String,
@@ -34,16 +33,11 @@ struct Sample {
 
 impl Sample {
     async fn start() -> Self {
-        let db_path =
-            std::env::temp_dir().join(format!("vitrine-kill-{}.db", uuid::Uuid::new_v4()));
-        let db_url = format!("sqlite://{}?mode=rwc", db_path.display());
-        let status = vitrine(&db_url, 0)
-            .args(["seed", "--sample"])
-            .status()
-            .unwrap();
+        let db = common::TestDb::fresh().await;
+        let status = vitrine(&db, 0).args(["seed", "--sample"]).status().unwrap();
         assert!(status.success());
         let port = free_port();
-        let server = start(&db_url, port).await;
+        let server = start(&db, port).await;
         let client = reqwest::Client::new();
         let login = client
             .post(format!("{}/api/v1/session", server.base))
@@ -70,8 +64,7 @@ impl Sample {
             .as_i64()
             .unwrap();
         Self {
-            db_path,
-            db_url,
+            db,
             port,
             server,
             cookie,
@@ -87,19 +80,12 @@ impl Sample {
         )
         .await
     }
-
-    fn remove_files(&self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.db_path.display()));
-        }
-        let _ = std::fs::remove_dir_all(format!("{}.data", self.db_path.display()));
-    }
 }
 
 #[tokio::test]
 async fn edits_seen_by_another_client_survive_sigkill() {
     let mut sample = Sample::start().await;
-    let (db_url, port) = (sample.db_url.clone(), sample.port);
+    let port = sample.port;
     let mut seen_by_b: Vec<String> = Vec::new();
     for round in 0..3 {
         let mut a = sample.join().await;
@@ -130,7 +116,7 @@ async fn edits_seen_by_another_client_survive_sigkill() {
         }
         sample.server.kill();
         seen_by_b = ids(&b);
-        sample.server = start(&db_url, port).await;
+        sample.server = start(&sample.db, port).await;
         let c = sample.join().await;
         let after = ids(&c);
         for id in &seen_by_b {
@@ -142,7 +128,6 @@ async fn edits_seen_by_another_client_survive_sigkill() {
     }
     assert!(seen_by_b.len() >= 60);
     sample.server.kill();
-    sample.remove_files();
 }
 
 #[tokio::test]
@@ -183,7 +168,7 @@ async fn sigterm_closes_collaborators_and_compacts_their_room() {
     };
     assert!(status.success(), "{status}");
     // The room was compacted on the way out: its log is folded into the snapshot.
-    let db = server::db::connect_and_migrate(&sample.db_url)
+    let db = server::db::connect_and_migrate(&sample.db.url)
         .await
         .unwrap();
     let store = server::collab::store::DraftStore::new(db);
@@ -197,5 +182,4 @@ async fn sigterm_closes_collaborators_and_compacts_their_room() {
     let blocks = doc.get_or_insert_array("blocks");
     let kept = blocks.len(&doc.transact());
     assert!(kept >= 5, "the edits are in the snapshot ({kept} blocks)");
-    sample.remove_files();
 }

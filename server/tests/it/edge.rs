@@ -364,6 +364,7 @@ async fn rejected_json_bodies_get_the_api_error_format() {
     }
 }
 
+// SQLite-only (on either test pass): the default data directory is the SQLite file's.
 #[tokio::test]
 async fn a_development_server_without_keys_generates_one_in_its_data_directory_and_reuses_it() {
     use server::preview::token::KeySource;
@@ -409,6 +410,7 @@ async fn a_development_server_without_keys_generates_one_in_its_data_directory_a
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+// SQLite-only (on either test pass), like the test above.
 #[tokio::test]
 async fn vitrine_serve_says_where_its_preview_key_comes_from() {
     use std::io::{BufRead, BufReader};

@@ -708,16 +708,15 @@ async fn the_operator_sees_every_shop_worst_first() {
 #[tokio::test]
 async fn the_cli_creates_a_shop_once_and_exports_its_configuration() {
     use crate::binary::vitrine;
-    let db_path = std::env::temp_dir().join(format!("vitrine-cli-{}.db", uuid::Uuid::new_v4()));
-    let db_url = format!("sqlite://{}?mode=rwc", db_path.display());
-    let file = db_path.with_extension("json");
+    let db = crate::common::TestDb::fresh().await;
+    let file = db.file("shop.json");
     std::fs::write(
         &file,
         config("cli-shop", "Command Line Co").to_pretty_json(),
     )
     .unwrap();
     let run = |args: &[&str]| {
-        let out = vitrine(&db_url, 0)
+        let out = vitrine(&db, 0)
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -752,20 +751,18 @@ async fn the_cli_creates_a_shop_once_and_exports_its_configuration() {
 #[tokio::test]
 async fn a_launch_interrupted_by_sigkill_is_picked_up_again_after_a_restart() {
     use crate::binary::{free_port, start, vitrine};
-    let db_path =
-        std::env::temp_dir().join(format!("vitrine-job-kill-{}.db", uuid::Uuid::new_v4()));
-    let db_url = format!("sqlite://{}?mode=rwc", db_path.display());
+    let db = crate::common::TestDb::fresh().await;
     assert!(
-        vitrine(&db_url, 0)
+        vitrine(&db, 0)
             .args(["seed", "--sample"])
             .status()
             .unwrap()
             .success()
     );
-    let file = db_path.with_extension("json");
+    let file = db.file("shop.json");
     std::fs::write(&file, config("killme", "Kill Me").to_pretty_json()).unwrap();
     assert!(
-        vitrine(&db_url, 0)
+        vitrine(&db, 0)
             .args(["shop", "create", "--config", file.to_str().unwrap()])
             .status()
             .unwrap()
@@ -773,7 +770,7 @@ async fn a_launch_interrupted_by_sigkill_is_picked_up_again_after_a_restart() {
     );
     // An owner, whose session the launch's smoke suite uses to record the rental's return.
     assert!(
-        vitrine(&db_url, 0)
+        vitrine(&db, 0)
             .args([
                 "user",
                 "create",
@@ -788,7 +785,7 @@ async fn a_launch_interrupted_by_sigkill_is_picked_up_again_after_a_restart() {
             .success()
     );
     let port = free_port();
-    let mut server = start(&db_url, port).await;
+    let mut server = start(&db, port).await;
     let client = reqwest::Client::new();
     let login = client
         .post(format!("{}/api/v1/session", server.base))
@@ -828,7 +825,7 @@ async fn a_launch_interrupted_by_sigkill_is_picked_up_again_after_a_restart() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(killed, "the smoke step never ran");
-    let server = start(&db_url, port).await;
+    let server = start(&db, port).await;
     let job_url = format!("{}/api/v1/jobs/{}", server.base, job.id);
     let mut last = None;
     for _ in 0..600 {

@@ -21,6 +21,7 @@ mod migrations;
 mod pages;
 mod preview;
 mod publish;
+mod replicas;
 mod schedule;
 mod storefront;
 mod tenancy;

@@ -161,17 +161,16 @@ async fn no_label_carries_a_path_or_a_host() {
 #[tokio::test]
 async fn outside_dev_every_request_log_line_is_json_with_service_env_request_and_shop() {
     use std::io::{BufRead, BufReader};
-    let db_path = std::env::temp_dir().join(format!("vitrine-logs-{}.db", uuid::Uuid::new_v4()));
-    let db_url = format!("sqlite://{}?mode=rwc", db_path.display());
+    let db = crate::common::TestDb::fresh().await;
     assert!(
-        crate::binary::vitrine(&db_url, 0)
+        crate::binary::vitrine(&db, 0)
             .args(["seed", "--sample"])
             .status()
             .unwrap()
             .success()
     );
     let port = crate::binary::free_port();
-    let mut child = crate::binary::vitrine(&db_url, port)
+    let mut child = crate::binary::vitrine(&db, port)
         .arg("serve")
         .env("VITRINE_ENV", "stage")
         .env("VITRINE_PREVIEW_KEYS", format!("k1:{}", "s".repeat(40)))

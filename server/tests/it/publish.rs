@@ -117,13 +117,18 @@ async fn a_failure_midway_leaves_the_old_revision_serving() {
         .publish(shop, p, json!([hero("h", "Old and good")]))
         .await;
     // The database refuses one block row: the revision row is already written by then.
-    app.db
-        .execute_unprepared(
-            "CREATE TRIGGER fail_block BEFORE INSERT ON published_block WHEN NEW.block_id = 'boom' \
-             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
-        )
-        .await
-        .unwrap();
+    // (A trigger: the one fixture here written per backend.)
+    let trigger = if app.test_db.is_postgres() {
+        "CREATE FUNCTION fail_block() RETURNS trigger AS $$ BEGIN \
+           IF NEW.block_id = 'boom' THEN RAISE EXCEPTION 'injected failure'; END IF; \
+           RETURN NEW; END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER fail_block BEFORE INSERT ON published_block \
+           FOR EACH ROW EXECUTE FUNCTION fail_block();"
+    } else {
+        "CREATE TRIGGER fail_block BEFORE INSERT ON published_block WHEN NEW.block_id = 'boom' \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+    };
+    app.db.execute_unprepared(trigger).await.unwrap();
     let err = app
         .state
         .publisher()

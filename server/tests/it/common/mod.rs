@@ -1,4 +1,5 @@
-//! A real server for tests: a fresh SQLite file, the real migrations, the real router on a
+//! A real server for tests: a fresh database (a SQLite file, or a PostgreSQL database when
+//! `VITRINE_TEST_DATABASE_URL` is set: see `db.rs`), the real migrations, the real router on a
 //! loopback port, and an HTTP client.
 #![allow(dead_code)]
 
@@ -7,16 +8,19 @@ use chrono::Utc;
 use entity::{page, shop, shop_domain};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use server::{AppState, Config};
-use std::path::PathBuf;
 
+pub mod db;
 pub mod payments;
+
+pub use db::TestDb;
 
 pub struct TestApp {
     pub state: AppState,
     pub db: DatabaseConnection,
     pub base: String,
     pub client: reqwest::Client,
-    db_path: PathBuf,
+    /// Last, so the pool above is dropped before its database.
+    pub test_db: TestDb,
 }
 
 impl TestApp {
@@ -37,9 +41,8 @@ impl TestApp {
         configure: impl FnOnce(&mut Config),
         limits: server::collab::Limits,
     ) -> Self {
-        let db_path =
-            std::env::temp_dir().join(format!("vitrine-test-{}.db", uuid::Uuid::new_v4()));
-        let url = format!("sqlite://{}?mode=rwc", db_path.display());
+        let test_db = TestDb::fresh().await;
+        let url = test_db.url.clone();
         let mut config = Config::for_tests(&url);
         configure(&mut config);
         let db = server::db::connect_and_migrate(&url)
@@ -64,7 +67,7 @@ impl TestApp {
             db,
             base,
             client,
-            db_path,
+            test_db,
         }
     }
 
@@ -136,14 +139,6 @@ impl TestApp {
             .publish_nodes(shop_id, page_id, &nodes, None)
             .await
             .expect("publish")
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.db_path.display()));
-        }
     }
 }
 

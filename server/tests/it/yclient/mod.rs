@@ -19,6 +19,8 @@ pub struct YClient {
     pub ws: Ws,
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
     pub synced: bool,
+    /// Client ids whose presence (awareness) this client has received.
+    pub presence_of: Vec<u64>,
 }
 
 impl YClient {
@@ -53,6 +55,7 @@ impl YClient {
             ws,
             outbox,
             synced: false,
+            presence_of: Vec::new(),
         };
         let sv = client.doc.transact().state_vector();
         client
@@ -116,6 +119,9 @@ impl YClient {
                     self.synced = true;
                 }
                 Message::Sync(SyncMessage::Update(u)) => self.apply_remote(&u),
+                Message::Awareness(update) => self
+                    .presence_of
+                    .extend(update.clients.keys().map(|c| c.get())),
                 _ => {}
             }
         }

@@ -1,0 +1,331 @@
+//! Two real `vitrine` processes on one PostgreSQL database (replicas sharing rooms). These
+//! need PostgreSQL: without `VITRINE_TEST_DATABASE_URL` they return at once (`scripts/test`
+//! runs them in its PostgreSQL pass).
+
+use crate::binary::{Server, free_port, start, vitrine};
+use crate::common::{self, TestDb};
+use crate::yclient::YClient;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use yrs::sync::awareness::AwarenessUpdateEntry;
+use yrs::sync::{AwarenessUpdate, Message};
+use yrs::types::ToJson;
+use yrs::updates::encoder::Encode;
+use yrs::{Any, Array, ClientID, Map, Out, Transact};
+
+/// The seeded sample served by replicas A and B, an editor's cookie and the About page.
+struct Pair {
+    a: Server,
+    b: Server,
+    cookie: String,
+    page: i64,
+    // Last: the servers stop before their database is dropped.
+    _db: TestDb,
+}
+
+impl Pair {
+    async fn start() -> Option<Self> {
+        if !common::db::on_postgres() {
+            eprintln!("skipped: replicas need {}", common::db::PG_ENV);
+            return None;
+        }
+        let db = TestDb::fresh().await;
+        assert!(
+            vitrine(&db, 0)
+                .args(["seed", "--sample"])
+                .status()
+                .unwrap()
+                .success()
+        );
+        // A first: B then reuses the preview key A generated in their shared data directory.
+        let a = start(&db, free_port()).await;
+        let b = start(&db, free_port()).await;
+        let client = reqwest::Client::new();
+        let login = client
+            .post(format!("{}/api/v1/session", a.base))
+            .json(&serde_json::json!({"email": "editor@harborandpine.example", "password": "vitrine-demo"}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = common::session_cookie(&login).unwrap();
+        let pages: serde_json::Value = client
+            .get(format!("{}/api/v1/shops/demo/pages", b.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let page = pages["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["slug"] == "about")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        Some(Self {
+            a,
+            b,
+            cookie,
+            page,
+            _db: db,
+        })
+    }
+
+    async fn join(&self, server: &Server) -> YClient {
+        YClient::join(
+            common::ws_connect_to(&server.base, self.page, Some(&self.cookie))
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+fn ids(client: &YClient) -> Vec<String> {
+    let blocks = client.doc.get_or_insert_array("blocks");
+    let txn = client.doc.transact();
+    blocks
+        .iter(&txn)
+        .filter_map(|b| match b {
+            Out::YMap(m) => m.get(&txn, "id").map(|v| v.to_string(&txn)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The client's blocks as JSON (maps compare by content, whatever their key order).
+fn json_of(client: &YClient) -> serde_json::Value {
+    let blocks = client.doc.get_or_insert_array("blocks");
+    let txn = client.doc.transact();
+    let mut out = String::new();
+    blocks.to_json(&txn).to_json(&mut out);
+    serde_json::from_str(&out).expect("blocks as JSON")
+}
+
+/// Pumps `client` until it has block `id`; the time it took.
+async fn wait_for(client: &mut YClient, id: &str) -> Duration {
+    let started = Instant::now();
+    while !ids(client).iter().any(|i| i == id) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{id} never arrived"
+        );
+        assert!(client.pump(Duration::from_millis(1)).await, "socket closed");
+    }
+    started.elapsed()
+}
+
+fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {
+    samples.sort();
+    (
+        samples[samples.len() / 2],
+        samples[samples.len() * 99 / 100],
+    )
+}
+
+#[tokio::test]
+async fn clients_on_two_replicas_converge_quickly_and_see_each_others_presence() {
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    let mut on_a = pair.join(&pair.a).await;
+    let mut on_b = pair.join(&pair.b).await;
+    let mut latencies = Vec::new();
+    for i in 0..100 {
+        let id = format!("e{i}");
+        let (writer, reader) = if i % 2 == 0 {
+            (&mut on_a, &mut on_b)
+        } else {
+            (&mut on_b, &mut on_a)
+        };
+        writer.push_block(&id, "divider", &[]);
+        writer.flush().await;
+        latencies.push(wait_for(reader, &id).await);
+    }
+    // Concurrent edits on both sides converge to one document.
+    for i in 0..20 {
+        on_a.push_block(&format!("ca{i}"), "divider", &[]);
+        on_b.push_block(&format!("cb{i}"), "divider", &[]);
+        on_a.flush().await;
+        on_b.flush().await;
+    }
+    wait_for(&mut on_a, "cb19").await;
+    wait_for(&mut on_b, "ca19").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while json_of(&on_a) != json_of(&on_b) {
+        assert!(
+            Instant::now() < deadline,
+            "the replicas' clients never converged:\n{}\n{}",
+            json_of(&on_a),
+            json_of(&on_b)
+        );
+        on_a.pump(Duration::from_millis(5)).await;
+        on_b.pump(Duration::from_millis(5)).await;
+    }
+    // The same on one replica, for comparison on this (shared, loaded) machine.
+    let mut also_on_a = pair.join(&pair.a).await;
+    let mut local = Vec::new();
+    for i in 0..100 {
+        let id = format!("l{i}");
+        on_a.push_block(&id, "divider", &[]);
+        on_a.flush().await;
+        local.push(wait_for(&mut also_on_a, &id).await);
+    }
+    let (p50, p99) = percentiles(&mut latencies);
+    let (local_p50, local_p99) = percentiles(&mut local);
+    eprintln!(
+        "edit → client on the other replica: p50 {p50:?}, p99 {p99:?}; \
+         on the same replica: p50 {local_p50:?}, p99 {local_p99:?}"
+    );
+    // The target is 100 ms p99 (release build); a debug build on a 2-core machine shared
+    // with other builds gets this bound.
+    assert!(p99 < Duration::from_millis(300), "p99 {p99:?}");
+
+    // Presence set on A reaches the client on B.
+    let me = on_a.doc.client_id().get();
+    let frame = Message::Awareness(AwarenessUpdate {
+        clients: HashMap::from([(
+            ClientID::new(me),
+            AwarenessUpdateEntry {
+                clock: 1,
+                json: Arc::from(r#"{"user":{"name":"x"},"selected":"e1"}"#),
+            },
+        )]),
+    })
+    .encode_v1();
+    on_a.send_raw(frame).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !on_b.presence_of.contains(&me) {
+        assert!(Instant::now() < deadline, "presence never crossed replicas");
+        on_b.pump(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_replica_killed_mid_editing_loses_nothing_the_other_side_saw() {
+    let Some(mut pair) = Pair::start().await else {
+        return;
+    };
+    let mut on_a = pair.join(&pair.a).await;
+    let mut on_b = pair.join(&pair.b).await;
+    for i in 0..30 {
+        on_a.push_block(&format!("k{i}"), "divider", &[]);
+        on_a.flush().await;
+        on_b.pump(Duration::from_millis(1)).await;
+    }
+    wait_for(&mut on_b, "k29").await;
+    pair.a.kill();
+    let seen = ids(&on_b);
+    // B's client carries on; A's client reconnects to the surviving replica.
+    on_b.push_block("after-kill", "divider", &[]);
+    on_b.flush().await;
+    let mut again = pair.join(&pair.b).await;
+    wait_for(&mut again, "after-kill").await;
+    let now = ids(&again);
+    for id in &seen {
+        assert!(now.contains(id), "{id} was seen on B but lost when A died");
+    }
+    again.push_block("from-reconnected", "divider", &[]);
+    again.flush().await;
+    wait_for(&mut on_b, "from-reconnected").await;
+}
+
+#[tokio::test]
+async fn a_publish_on_one_replica_shows_on_the_other_and_preview_links_work_on_both() {
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page_on = |server: &Server| {
+        http.get(format!("{}/pages/about", server.base))
+            .header("host", "demo.localhost")
+            .send()
+    };
+    // B has the page rendered and cached.
+    for _ in 0..2 {
+        let res = page_on(&pair.b).await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(!res.text().await.unwrap().contains("Replicated heading"));
+    }
+    let mut on_a = pair.join(&pair.a).await;
+    on_a.push_block(
+        "replicated",
+        "hero",
+        &[("heading", Any::from("Replicated heading"))],
+    );
+    on_a.flush().await;
+    on_a.pump(Duration::from_millis(50)).await;
+
+    // A preview link made on A opens on B and shows the draft.
+    let res = http
+        .post(format!(
+            "{}/api/v1/pages/{}/preview-links",
+            pair.a.base, pair.page
+        ))
+        .header("cookie", &pair.cookie)
+        .json(&serde_json::json!({"ttl_seconds": 600}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let link: serde_json::Value = res.json().await.unwrap();
+    let url = link["url"].as_str().unwrap();
+    let path = &url[url.find("/preview/").unwrap()..];
+    let res = http
+        .get(format!("{}{path}", pair.b.base))
+        .header("host", "demo.localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "B accepts A's preview link");
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = http
+        .get(format!("{}/preview/p/{}", pair.b.base, pair.page))
+        .header("host", "demo.localhost")
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Replicated heading"));
+
+    // Publish on A; B's storefront shows it (its cached page was dropped).
+    let res = http
+        .post(format!(
+            "{}/api/v1/pages/{}/publish",
+            pair.a.base, pair.page
+        ))
+        .header("cookie", &pair.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let started = Instant::now();
+    let mut requests = 0;
+    loop {
+        requests += 1;
+        let body = page_on(&pair.b).await.unwrap().text().await.unwrap();
+        if body.contains("Replicated heading") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "B kept serving the old revision"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    eprintln!("B showed the publish on request {requests}");
+}
