@@ -7,6 +7,7 @@
 
 use crate::api_types::ErrorBody;
 use crate::blocks::ValidationError;
+use crate::shop_config::Issue;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,6 +32,11 @@ impl ApiError {
     /// What a refused publish (`422`) says is wrong; empty for any other error.
     pub fn validation_errors(&self) -> Vec<ValidationError> {
         self.error_body().and_then(|b| b.errors).unwrap_or_default()
+    }
+
+    /// What a shop configuration that is not ready (`422`) lacks; empty for any other error.
+    pub fn issues(&self) -> Vec<Issue> {
+        self.error_body().and_then(|b| b.issues).unwrap_or_default()
     }
 }
 

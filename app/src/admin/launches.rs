@@ -41,20 +41,11 @@ pub fn job_colours(s: JobState) -> &'static str {
 
 /// What an API error says on these pages (`422` lists the configuration's issues).
 pub fn error_text(e: &api::ApiError) -> String {
-    let issues: Vec<String> = e.body["issues"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|i| {
-                    Some(format!(
-                        "{}: {}",
-                        i["field"].as_str()?,
-                        i["message"].as_str()?
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let issues: Vec<String> = e
+        .issues()
+        .into_iter()
+        .map(|i| format!("{}: {}", i.field, i.message))
+        .collect();
     if issues.is_empty() {
         e.message.clone()
     } else {
@@ -595,7 +586,10 @@ mod tests {
         let e = api::ApiError {
             status: 422,
             message: "`x` is not ready for stage".into(),
-            body: serde_json::json!({"issues": [{"field": "domains.stage", "message": "Required for stage: add a host"}]}),
+            body: serde_json::json!({
+                "error": {"code": "not_ready", "message": "`x` is not ready for stage", "request_id": ""},
+                "issues": [{"field": "domains.stage", "message": "Required for stage: add a host"}],
+            }),
         };
         assert_eq!(
             error_text(&e),

@@ -1,4 +1,6 @@
-//! The collaboration socket's close codes.
+//! The collaboration socket's close codes, and the presence state editors share over it.
+
+use serde_json::{Value, json};
 
 /// Why the server closed a collaboration socket: the WebSocket close code it sends, and the
 /// one the editor reads back to decide what to do.
@@ -82,6 +84,38 @@ impl CloseCode {
     }
 }
 
+/// One person's presence on a page (their Yjs awareness state): who they are and which block
+/// they have selected. The editor sends `{"user": {"name", "color"}, "selected"}`; other Yjs
+/// clients may send anything, so it is read leniently (a missing or odd field is `None`). The
+/// hub replaces `user.name` with the member's own name before relaying it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Presence {
+    pub name: Option<String>,
+    /// A colour for their cursor and avatar; only `#rrggbb` is taken.
+    pub color: Option<String>,
+    pub selected: Option<String>,
+}
+
+impl Presence {
+    pub fn from_json(state: &Value) -> Self {
+        let text = |pointer: &str| state.pointer(pointer).and_then(Value::as_str);
+        Self {
+            name: text("/user/name").map(str::to_string),
+            color: text("/user/color")
+                .filter(|c| crate::theme::is_hex_color(c))
+                .map(str::to_string),
+            selected: text("/selected").map(str::to_string),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "user": {"name": self.name, "color": self.color},
+            "selected": self.selected,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +127,21 @@ mod tests {
         }
         assert_eq!(CloseCode::from_code(1006), None);
         assert_eq!(CloseCode::SessionEnded.code(), 4401);
+    }
+
+    #[test]
+    fn presence_round_trips_and_odd_states_read_as_unknown() {
+        let me = super::Presence {
+            name: Some("Ann".into()),
+            color: Some("#e11d48".into()),
+            selected: Some("hero-1".into()),
+        };
+        assert_eq!(super::Presence::from_json(&me.to_json()), me);
+        let odd = serde_json::json!({"user": {"name": 7, "color": "red"}, "selected": ["x"]});
+        assert_eq!(super::Presence::from_json(&odd), super::Presence::default());
+        assert_eq!(
+            super::Presence::from_json(&serde_json::json!(null)),
+            super::Presence::default()
+        );
     }
 }

@@ -17,7 +17,7 @@ mod preview;
 mod revisions;
 mod session;
 
-pub use collab::CloseCode;
+pub use collab::{CloseCode, Presence};
 pub use error::{ErrorBody, ErrorDetail};
 pub use pages::{
     DraftAnswer, NewPage, PageAnswer, PageChanges, PageList, PageSummary, PublishAnswer,

@@ -85,12 +85,7 @@ pub fn Summary() -> impl IntoView {
                 },
                 Err(e) => {
                     creating.set(false);
-                    let issues = e
-                        .body
-                        .get("issues")
-                        .cloned()
-                        .and_then(|v| serde_json::from_value::<Vec<Issue>>(v).ok())
-                        .unwrap_or_default();
+                    let issues = e.issues();
                     error.set(Some((e.message, issues)));
                     // The server may know something new (a handle taken meanwhile).
                     w.save_now();

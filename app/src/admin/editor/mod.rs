@@ -18,14 +18,14 @@ pub mod transport;
 pub mod tree;
 
 use crate::admin::api;
-use crate::api_types::PageAnswer;
+use crate::api_types::{PageAnswer, Presence};
 use crate::blocks::{BlockNode, BlockType, PageType, ValidationError, validate_tree};
 use crate::draft::edit::{self, Slot};
 use crate::draft::{PageField, PageFields};
 use client::Client;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use serde_json::{Value, json};
+use serde_json::Value;
 use yrs::{Any, ArrayRef, TransactionMut};
 
 /// The connection to the collaboration hub, as the top bar shows it.
@@ -385,10 +385,12 @@ impl Ed {
     /// Sends this person's presence: name, colour, selected block.
     pub fn announce(&self) {
         let (name, color) = self.me.get_untracked();
-        let state = json!({
-            "user": {"name": name, "color": color},
-            "selected": self.selected.get_untracked(),
-        });
+        let state = Presence {
+            name: Some(name),
+            color: Some(color),
+            selected: self.selected.get_untracked(),
+        }
+        .to_json();
         let frame = self.with_client(|c| c.set_presence(&state)).flatten();
         #[cfg(feature = "hydrate")]
         transport::send_all(*self, frame.into_iter().collect());
@@ -402,23 +404,14 @@ impl Ed {
             .with_client(|c| c.peers(30_000))
             .unwrap_or_default()
             .into_iter()
-            .map(|(client_id, v)| Peer {
-                client_id,
-                name: v
-                    .pointer("/user/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("Someone")
-                    .to_string(),
-                color: v
-                    .pointer("/user/color")
-                    .and_then(Value::as_str)
-                    .filter(|c| crate::theme::is_hex_color(c))
-                    .unwrap_or("#64748b")
-                    .to_string(),
-                selected: v
-                    .get("selected")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
+            .map(|(client_id, state)| {
+                let presence = Presence::from_json(&state);
+                Peer {
+                    client_id,
+                    name: presence.name.unwrap_or_else(|| "Someone".into()),
+                    color: presence.color.unwrap_or_else(|| "#64748b".into()),
+                    selected: presence.selected,
+                }
             })
             .collect();
         self.peers.set(peers);
