@@ -62,7 +62,9 @@ impl AppState {
                 config.render_cache,
                 config.render_cache_bytes(),
             )),
-            revisions: Arc::new(RevisionCache::new(2_000)),
+            revisions: Arc::new(RevisionCache::new(
+                crate::storefront::load::REVISION_CACHE_BYTES,
+            )),
             tenants: Arc::new(TenantCache::new(
                 Duration::from_secs(30),
                 Duration::from_secs(5),

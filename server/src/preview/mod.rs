@@ -230,7 +230,7 @@ async fn render_draft(
         tenant,
         &path,
         shop,
-        blocks,
+        (blocks, None),
         head,
         page_product.as_deref(),
         Some(banner),

@@ -20,6 +20,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Pages at addresses longer than this are rendered but never stored.
 pub const MAX_KEY_LEN: usize = 512;
 
+/// How many shops' live page lists are remembered (least recently used go first). A list is
+/// a shop's published pages (a few hundred bytes each), so this bounds it to a few MiB.
+pub const MAX_SHOPS_REMEMBERED: usize = 4_096;
+
+/// How many catalogue slices are remembered: what one live revision's product blocks show
+/// (a few KiB each), least recently used first.
+pub const MAX_CATALOGUES_REMEMBERED: usize = 4_096;
+
+/// A catalogue slice's key: the shop, the live revision, and the product a product page shows.
+type CatalogueKey = (i64, i64, Option<String>);
+
+/// A shop's published pages, in creation order: its navigation and routing.
+pub type LivePages = Arc<Vec<entity::page::Model>>;
+
 /// What an entry costs beyond its body and key (the ETag, the bookkeeping).
 const ENTRY_OVERHEAD: usize = 128;
 
@@ -46,6 +60,12 @@ pub struct RenderCache {
     generation: AtomicU64,
     /// Every update leaves the maps consistent, whatever panicked while holding the lock.
     shops: Mutex<Shops>,
+    /// Each shop's live pages, kept until the shop changes, so an uncached render makes no
+    /// query for them. Dropped and guarded by the generation exactly like rendered pages.
+    live_pages: Mutex<LruCache<i64, LivePages>>,
+    /// The catalogue each live revision's product blocks show, kept until the shop changes
+    /// (stock and products change only with a `shop_changed`), guarded the same way.
+    catalogues: Mutex<LruCache<CatalogueKey, app::blocks::BlockContext>>,
     /// Other replicas (PostgreSQL) whose caches drop a shop's pages when this one does.
     replicas: std::sync::OnceLock<Arc<crate::collab::replicas::Replicas>>,
 }
@@ -71,6 +91,8 @@ impl RenderCache {
             max_bytes,
             generation: AtomicU64::new(0),
             shops: Mutex::new(Shops::default()),
+            live_pages: Mutex::new(LruCache::new(MAX_SHOPS_REMEMBERED)),
+            catalogues: Mutex::new(LruCache::new(MAX_CATALOGUES_REMEMBERED)),
             replicas: std::sync::OnceLock::new(),
         }
     }
@@ -136,6 +158,58 @@ impl RenderCache {
         }
     }
 
+    /// The shop's live pages, when remembered (whether or not pages are cached: this is the
+    /// data a render reads, not its output).
+    pub fn live_pages(&self, shop_id: i64) -> Option<LivePages> {
+        lock(&self.live_pages).get(&shop_id).cloned()
+    }
+
+    /// Remembers a shop's live pages read at `generation`, unless anything was invalidated
+    /// since.
+    pub fn remember_live_pages(&self, generation: u64, shop_id: i64, pages: LivePages) {
+        let mut remembered = lock(&self.live_pages);
+        // Checked under the lock: invalidation bumps the generation before it takes it.
+        if self.generation.load(Ordering::Acquire) == generation {
+            remembered.insert(shop_id, pages);
+        }
+    }
+
+    /// The catalogue a live revision's blocks show (for the product page `product`).
+    pub fn catalogue(
+        &self,
+        shop_id: i64,
+        revision_id: i64,
+        product: Option<&str>,
+    ) -> Option<app::blocks::BlockContext> {
+        lock(&self.catalogues)
+            .get(&(shop_id, revision_id, product.map(str::to_string)))
+            .cloned()
+    }
+
+    /// Remembers a catalogue slice read at `generation`, unless anything was invalidated
+    /// since.
+    pub fn remember_catalogue(
+        &self,
+        generation: u64,
+        (shop_id, revision_id, product): (i64, i64, Option<&str>),
+        context: app::blocks::BlockContext,
+    ) {
+        let mut remembered = lock(&self.catalogues);
+        if self.generation.load(Ordering::Acquire) == generation {
+            remembered.insert((shop_id, revision_id, product.map(str::to_string)), context);
+        }
+    }
+
+    /// Catalogue slices remembered.
+    pub fn catalogues_remembered(&self) -> usize {
+        lock(&self.catalogues).len()
+    }
+
+    /// Shops whose live pages are remembered.
+    pub fn shops_remembered(&self) -> usize {
+        lock(&self.live_pages).len()
+    }
+
     /// Drops every page of a shop. Publishing one page calls this: the header's navigation
     /// and product grids make other pages of the shop depend on it too.
     pub fn invalidate_shop(&self, shop_id: i64) {
@@ -148,19 +222,35 @@ impl RenderCache {
     /// Drops every page of a shop from this process's cache only (another replica changed
     /// the shop).
     pub fn invalidate_shop_local(&self, shop_id: i64) {
-        let mut shops = lock(&self.shops);
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        if let Some(shop) = shops.by_id.remove(&shop_id) {
-            shops.bytes -= shop.bytes;
-            shops.pages -= shop.pages.len();
+        {
+            let mut shops = lock(&self.shops);
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            if let Some(shop) = shops.by_id.remove(&shop_id) {
+                shops.bytes -= shop.bytes;
+                shops.pages -= shop.pages.len();
+            }
+        }
+        lock(&self.live_pages).remove(&shop_id);
+        let mut catalogues = lock(&self.catalogues);
+        let stale: Vec<CatalogueKey> = catalogues
+            .iter()
+            .filter(|(key, _)| key.0 == shop_id)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in stale {
+            catalogues.remove(&key);
         }
     }
 
     /// Drops every page (this replica may have missed other replicas' changes).
     pub fn invalidate_all_local(&self) {
-        let mut shops = lock(&self.shops);
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        *shops = Shops::default();
+        {
+            let mut shops = lock(&self.shops);
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            *shops = Shops::default();
+        }
+        lock(&self.live_pages).clear();
+        lock(&self.catalogues).clear();
     }
 
     /// Pages stored.
@@ -304,5 +394,64 @@ mod tests {
             .filter(|i| cache.get(1, &format!("/p{i:04}")).is_some())
             .count();
         assert_eq!(crawled, 14);
+    }
+
+    #[test]
+    fn live_page_lists_are_bounded_by_shops_dropped_with_the_shop_and_never_stale() {
+        let cache = RenderCache::new(false, 10_000);
+        let list = || LivePages::default();
+        // Read before a change: not remembered.
+        let g = cache.generation();
+        cache.invalidate_shop_local(1);
+        cache.remember_live_pages(g, 1, list());
+        assert!(cache.live_pages(1).is_none());
+        // Remembered even with rendered pages off; dropped with the shop only.
+        cache.remember_live_pages(cache.generation(), 1, list());
+        cache.remember_live_pages(cache.generation(), 2, list());
+        cache.invalidate_shop_local(2);
+        assert!(cache.live_pages(1).is_some());
+        assert!(cache.live_pages(2).is_none());
+        // Bounded: the least recently used shops go first.
+        for shop in 10..(10 + MAX_SHOPS_REMEMBERED as i64 + 100) {
+            cache.remember_live_pages(cache.generation(), shop, list());
+            assert!(cache.live_pages(1).is_some(), "shop 1 stays in use");
+        }
+        assert_eq!(cache.shops_remembered(), MAX_SHOPS_REMEMBERED);
+        assert!(cache.live_pages(10).is_none());
+        cache.invalidate_all_local();
+        assert_eq!(cache.shops_remembered(), 0);
+    }
+
+    #[test]
+    fn catalogue_slices_are_bounded_dropped_with_their_shop_and_never_stale() {
+        let cache = RenderCache::new(false, 10_000);
+        let slice = app::blocks::BlockContext::default;
+        let g = cache.generation();
+        cache.invalidate_shop_local(7);
+        cache.remember_catalogue(g, (1, 10, None), slice());
+        assert!(
+            cache.catalogue(1, 10, None).is_none(),
+            "read before a change"
+        );
+        cache.remember_catalogue(cache.generation(), (1, 10, None), slice());
+        cache.remember_catalogue(cache.generation(), (1, 10, Some("mug")), slice());
+        cache.remember_catalogue(cache.generation(), (2, 20, None), slice());
+        assert!(cache.catalogue(1, 10, Some("mug")).is_some());
+        assert!(cache.catalogue(1, 10, Some("cup")).is_none());
+        cache.invalidate_shop_local(1);
+        assert!(cache.catalogue(1, 10, None).is_none());
+        assert!(cache.catalogue(1, 10, Some("mug")).is_none());
+        assert!(
+            cache.catalogue(2, 20, None).is_some(),
+            "other shops keep theirs"
+        );
+        for rev in 0..(MAX_CATALOGUES_REMEMBERED as i64 + 10) {
+            cache.remember_catalogue(cache.generation(), (3, rev, None), slice());
+        }
+        assert_eq!(cache.catalogues_remembered(), MAX_CATALOGUES_REMEMBERED);
+        assert!(
+            cache.catalogue(2, 20, None).is_none(),
+            "least recently used went first"
+        );
     }
 }

@@ -28,7 +28,7 @@ pub async fn page(
     if tenant.not_launched {
         return Err(AppError::NotFound);
     }
-    let pages = load::pages_of(&state.db, &tenant).await?;
+    let pages = load::pages_of(&state.db, &state.render_cache, &tenant).await?;
     let page = pages
         .iter()
         .find(|p| p.slug == slug)

@@ -2,15 +2,18 @@
 //! page's blocks show. Every query is scoped by shop id.
 
 use crate::publish::store;
+use crate::storefront::cache::{LivePages, RenderCache};
+use crate::sync::lock;
 use app::blocks::product_grid::ProductGridProps;
 use app::blocks::{Block, BlockContext, BlockProps, ProductCard, ProductDetail, VariantView};
 use app::commerce::ProductKind;
 use entity::{page, product, product_variant, published_page};
+use hashlink::LruCache;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
 
 /// A live page with its revision's blocks.
 pub struct LivePage {
@@ -19,34 +22,64 @@ pub struct LivePage {
 }
 
 /// Published revisions by id. Revisions are immutable, so an entry can never be stale; this
-/// saves two queries and the JSON decoding of every block on each uncached render.
+/// saves two queries and the JSON decoding of every block on each uncached render. Bounded by
+/// bytes (what the revision's blocks take as JSON, roughly what they take in memory); the
+/// least recently used go first.
 pub struct RevisionCache {
-    entries: RwLock<HashMap<i64, Arc<LivePage>>>,
-    max_entries: usize,
+    entries: Mutex<Revisions>,
+    max_bytes: usize,
 }
 
+struct Revisions {
+    lru: LruCache<i64, (Arc<LivePage>, usize)>,
+    bytes: usize,
+}
+
+/// What the revision cache may hold by default.
+pub const REVISION_CACHE_BYTES: usize = 32 << 20;
+
 impl RevisionCache {
-    pub fn new(max_entries: usize) -> Self {
+    pub fn new(max_bytes: usize) -> Self {
         Self {
-            entries: RwLock::new(HashMap::new()),
-            max_entries,
+            entries: Mutex::new(Revisions {
+                lru: LruCache::new_unbounded(),
+                bytes: 0,
+            }),
+            max_bytes,
         }
     }
 
     fn get(&self, revision_id: i64) -> Option<Arc<LivePage>> {
-        self.entries
-            .read()
-            .expect("revision cache lock")
+        lock(&self.entries)
+            .lru
             .get(&revision_id)
-            .cloned()
+            .map(|(page, _)| page.clone())
     }
 
     fn insert(&self, page: Arc<LivePage>) {
-        let mut entries = self.entries.write().expect("revision cache lock");
-        if entries.len() >= self.max_entries {
-            entries.clear();
+        // The blocks' size as JSON plus the revision's own fields: an estimate, made once
+        // per load from the database.
+        let cost = serde_json::to_vec(&page.blocks).map_or(0, |v| v.len()) + 512;
+        if cost > self.max_bytes {
+            return;
         }
-        entries.insert(page.revision.id, page);
+        let mut entries = lock(&self.entries);
+        if let Some((_, old)) = entries.lru.insert(page.revision.id, (page, cost)) {
+            entries.bytes -= old;
+        }
+        entries.bytes += cost;
+        while entries.bytes > self.max_bytes {
+            let Some((_, (_, freed))) = entries.lru.remove_lru() else {
+                break;
+            };
+            entries.bytes -= freed;
+        }
+    }
+
+    /// Revisions held, and the bytes they count for.
+    pub fn usage(&self) -> (usize, usize) {
+        let entries = lock(&self.entries);
+        (entries.lru.len(), entries.bytes)
     }
 }
 
@@ -60,15 +93,25 @@ pub async fn live_pages(db: &DatabaseConnection, shop_id: i64) -> Result<Vec<pag
         .await
 }
 
-/// The pages the tenant's host serves: a release's, or the shop's published pages.
+/// The pages the tenant's host serves: a release's, or the shop's published pages (from
+/// memory until the shop changes, see [`RenderCache::live_pages`]).
 pub async fn pages_of(
     db: &DatabaseConnection,
+    cache: &RenderCache,
     tenant: &crate::tenancy::Tenant,
-) -> Result<Vec<page::Model>, DbErr> {
-    match &tenant.release {
-        Some(release) => Ok(release.pages.clone()),
-        None => live_pages(db, tenant.shop.id).await,
+) -> Result<LivePages, DbErr> {
+    if let Some(release) = &tenant.release {
+        return Ok(release.pages.clone());
     }
+    let shop_id = tenant.shop.id;
+    if let Some(pages) = cache.live_pages(shop_id) {
+        return Ok(pages);
+    }
+    // Read before the query: a change committed meanwhile keeps this list out of memory.
+    let generation = cache.generation();
+    let pages = Arc::new(live_pages(db, shop_id).await?);
+    cache.remember_live_pages(generation, shop_id, pages.clone());
+    Ok(pages)
 }
 
 /// The live revision of `page` with its blocks.
@@ -98,6 +141,34 @@ pub async fn live_content(
     let live = Arc::new(LivePage { revision, blocks });
     revisions.insert(live.clone());
     Ok(Some(live))
+}
+
+/// The products a live revision's blocks need, from memory until the shop changes (see
+/// [`RenderCache::catalogue`]); blocks that are not a live revision's (a preview's draft, a
+/// page shown before any is published) are read fresh.
+pub async fn live_block_context(
+    db: &DatabaseConnection,
+    cache: &RenderCache,
+    shop_id: i64,
+    revision_id: Option<i64>,
+    blocks: &[Block],
+    page_product: Option<&str>,
+) -> Result<BlockContext, DbErr> {
+    let Some(revision_id) = revision_id else {
+        return block_context(db, shop_id, blocks, page_product).await;
+    };
+    if let Some(hit) = cache.catalogue(shop_id, revision_id, page_product) {
+        return Ok(hit);
+    }
+    // Read before the queries: a change committed meanwhile keeps this slice out of memory.
+    let generation = cache.generation();
+    let context = block_context(db, shop_id, blocks, page_product).await?;
+    cache.remember_catalogue(
+        generation,
+        (shop_id, revision_id, page_product),
+        context.clone(),
+    );
+    Ok(context)
 }
 
 /// Loads the products the blocks need: cards for product grids, details for product detail
@@ -236,5 +307,61 @@ fn detail(p: &product::Model, variants: &[product_variant::Model]) -> ProductDet
                 deposit: v.deposit,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revision(id: i64, text_len: usize) -> Arc<LivePage> {
+        // Heroes of 100 characters each, `text_len` characters in all.
+        let nodes: Vec<_> = (0..text_len / 100)
+            .map(|i| {
+                app::draft::node_from_value(&serde_json::json!(
+                    {"id": format!("h{i}"), "type": "hero", "props": {"heading": "H", "subheading": "x".repeat(100)}}
+                ))
+            })
+            .collect();
+        let blocks = app::blocks::validate_tree(app::blocks::PageType::Page, &nodes).unwrap();
+        Arc::new(LivePage {
+            revision: published_page::Model {
+                id,
+                page_id: id,
+                shop_id: 1,
+                number: 1,
+                title: "T".into(),
+                slug: "t".into(),
+                seo_title: None,
+                seo_description: None,
+                content_hash: String::new(),
+                published_by: None,
+                created_at: chrono::Utc::now(),
+            },
+            blocks,
+        })
+    }
+
+    #[test]
+    fn the_revision_cache_keeps_to_its_bytes_and_drops_the_least_recently_used() {
+        // Room for five revisions of this size.
+        let probe = RevisionCache::new(usize::MAX);
+        probe.insert(revision(0, 1_000));
+        let one = probe.usage().1;
+        let cache = RevisionCache::new(5 * one + one / 2);
+        for id in 1..=20 {
+            cache.insert(revision(id, 1_000));
+            // Revision 1 stays in use, so it stays.
+            assert!(cache.get(1).is_some(), "after inserting {id}");
+        }
+        let (held, bytes) = cache.usage();
+        assert!(bytes <= 5 * one + one / 2, "{bytes} bytes held");
+        assert_eq!(held, 5, "{held} revisions held");
+        assert!(cache.get(2).is_none(), "the least recently used went first");
+        assert!(cache.get(20).is_some());
+        // One revision larger than the whole cache is not stored (and evicts nothing).
+        cache.insert(revision(99, 10_000));
+        assert!(cache.get(99).is_none());
+        assert!(cache.get(20).is_some());
     }
 }

@@ -255,7 +255,7 @@ async fn render(
 ) -> Result<Rendered, DbErr> {
     let db = &state.db;
     let shop_id = tenant.shop.id;
-    let pages = load::pages_of(db, tenant).await?;
+    let pages = load::pages_of(db, &state.render_cache, tenant).await?;
     let shop = shop_view_from(tenant, &pages);
     let page_type = route.page_type();
 
@@ -326,7 +326,7 @@ async fn render(
         tenant,
         path,
         shop,
-        blocks,
+        (blocks, revision_id),
         (title, description),
         page_product.as_ref().map(|p| p.handle.as_str()),
         None,
@@ -336,7 +336,8 @@ async fn render(
     Ok(Rendered::Page { body, revision_id })
 }
 
-/// Renders blocks in the shop's layout: loads the catalogue they need, builds the head.
+/// Renders blocks in the shop's layout: loads the catalogue they need (remembered for a live
+/// revision, `revision_id`), builds the head.
 /// `path` is the page's own address on the shop's primary host (the canonical link).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn render_blocks(
@@ -344,13 +345,21 @@ pub(crate) async fn render_blocks(
     tenant: &Tenant,
     path: &str,
     shop: ShopView,
-    blocks: Vec<Block>,
+    (blocks, revision_id): (Vec<Block>, Option<i64>),
     (title, description): (String, Option<String>),
     page_product: Option<&str>,
     preview: Option<app::storefront::PreviewBanner>,
     cart: Option<std::sync::Arc<app::commerce::CartView>>,
 ) -> Result<String, DbErr> {
-    let mut context = load::block_context(&state.db, tenant.shop.id, &blocks, page_product).await?;
+    let mut context = load::live_block_context(
+        &state.db,
+        &state.render_cache,
+        tenant.shop.id,
+        revision_id,
+        &blocks,
+        page_product,
+    )
+    .await?;
     context.cart = cart;
     let meta = PageMeta {
         title,
@@ -368,7 +377,7 @@ pub(crate) async fn render_blocks(
 }
 
 pub(crate) async fn shop_view(state: &AppState, tenant: &Tenant) -> Result<ShopView, DbErr> {
-    let pages = load::pages_of(&state.db, tenant).await?;
+    let pages = load::pages_of(&state.db, &state.render_cache, tenant).await?;
     Ok(shop_view_from(tenant, &pages))
 }
 

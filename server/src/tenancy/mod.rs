@@ -4,7 +4,7 @@ use crate::lifecycle::config::Links;
 use crate::lifecycle::release::{Snapshot, served_by};
 use crate::sync::lock;
 use app::shop_config::Environment;
-use entity::{page, shop, shop_domain};
+use entity::{shop, shop_domain};
 use hashlink::LruCache;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::sync::{Arc, Mutex};
@@ -95,7 +95,7 @@ pub struct Tenant {
 pub struct ServedRelease {
     pub id: i64,
     /// The release's pages as rows with its revisions live.
-    pub pages: Vec<page::Model>,
+    pub pages: crate::storefront::cache::LivePages,
 }
 
 impl Tenant {
@@ -138,7 +138,7 @@ pub async fn resolve_host(db: &DatabaseConnection, host: &str) -> Result<Option<
             };
             let served = ServedRelease {
                 id: r.id,
-                pages: snapshot.page_rows(shop.id),
+                pages: Arc::new(snapshot.page_rows(shop.id)),
             };
             (snapshot.apply_to(&shop), Some(Arc::new(served)), links)
         }

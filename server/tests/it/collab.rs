@@ -244,7 +244,14 @@ async fn authorisation_before_and_inside_the_socket() {
 
 #[tokio::test]
 async fn bad_input_closes_only_that_connection() {
-    let app = TestApp::spawn_with(|_| {}).await;
+    // A rate low enough that the flood below exceeds it however slowly this machine (or the
+    // database: each update is committed before the next is read) takes it in.
+    let app = TestApp::spawn_with_limits(server::collab::Limits {
+        messages_per_second: 20.0,
+        message_burst: 60.0,
+        ..Default::default()
+    })
+    .await;
     let (_, page) = shop_with_members(&app, "alpha").await;
     let editor = login(&app, "editor@alpha.example", PW).await;
     let mut bystander = YClient::join(ws_connect(&app, page, Some(&editor)).await.unwrap()).await;
