@@ -14,7 +14,7 @@ pub mod orders;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, StaticSegment,
+    Lazy, LazyRoute, ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -78,17 +78,97 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <p class="p-8">"Not found."</p> }>
                 <Route path=StaticSegment("admin") view=dashboard::Dashboard />
                 <Route path=(StaticSegment("admin"), StaticSegment("login")) view=login::Login />
-                <Route path=(StaticSegment("admin"), StaticSegment("shops"), StaticSegment("new")) view=configurator::Configurator />
-                <Route path=(StaticSegment("admin"), StaticSegment("pages"), ParamSegment("id")) view=editor::EditorPage />
-                <Route path=(StaticSegment("admin"), StaticSegment("shops"), ParamSegment("shop"), StaticSegment("orders")) view=orders::ShopOrders />
-                <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("id")) view=orders::OrderPage />
-                <Route path=(StaticSegment("admin"), StaticSegment("shops"), ParamSegment("shop"), StaticSegment("launch")) view=launches::LaunchPage />
-                <Route path=(StaticSegment("admin"), StaticSegment("jobs"), ParamSegment("id")) view=launches::JobPage />
-                <Route path=(StaticSegment("admin"), StaticSegment("operator")) view=launches::OperatorPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("shops"), StaticSegment("new")) view={Lazy::<ConfiguratorRoute>::new()} />
+                <Route path=(StaticSegment("admin"), StaticSegment("pages"), ParamSegment("id")) view={Lazy::<EditorRoute>::new()} />
+                <Route path=(StaticSegment("admin"), StaticSegment("shops"), ParamSegment("shop"), StaticSegment("orders")) view={Lazy::<OrdersRoute>::new()} />
+                <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("id")) view={Lazy::<OrderRoute>::new()} />
+                <Route path=(StaticSegment("admin"), StaticSegment("shops"), ParamSegment("shop"), StaticSegment("launch")) view={Lazy::<LaunchRoute>::new()} />
+                <Route path=(StaticSegment("admin"), StaticSegment("jobs"), ParamSegment("id")) view={Lazy::<JobRoute>::new()} />
+                <Route path=(StaticSegment("admin"), StaticSegment("operator")) view={Lazy::<OperatorRoute>::new()} />
             </Routes>
         </Router>
     }
 }
+
+// Lazy pages. The login page and the dashboard are plain routes; every other page's view is a
+// `#[lazy]` function, which `cargo leptos build --split` would cut into a wasm module of its
+// own that the browser fetches when it first shows the page (hydration waits for it:
+// `hydrate_lazy`). `#[lazy]` applies only where the build splits: `cfg(wasm_split)` is set by
+// `app/build.rs` when the wasm is linked for splitting; any other wasm build, which is every
+// build today (docs/architecture.md, "The admin's wasm"), keeps them plain and in one module.
+// On the server `#[lazy]` only notes which modules a page needs, so a split build's HTML
+// preloads them. One `#[lazy]` function per module: the editor and the configurator each have
+// their own, the order pages share one and the launch pages share one.
+
+/// The order pages (one lazy module).
+#[derive(Clone, Copy)]
+enum OrdersView {
+    Shop,
+    Order,
+}
+
+/// The launch, job and operator pages (one lazy module).
+#[derive(Clone, Copy)]
+enum LaunchView {
+    Launch,
+    Job,
+    Operator,
+}
+
+#[cfg_attr(any(feature = "ssr", wasm_split), leptos::lazy)]
+fn editor_view() -> AnyView {
+    view! { <editor::EditorPage /> }.into_any()
+}
+
+#[cfg_attr(any(feature = "ssr", wasm_split), leptos::lazy)]
+fn configurator_view() -> AnyView {
+    view! { <configurator::Configurator /> }.into_any()
+}
+
+#[cfg_attr(any(feature = "ssr", wasm_split), leptos::lazy)]
+fn orders_view(page: OrdersView) -> AnyView {
+    match page {
+        OrdersView::Shop => view! { <orders::ShopOrders /> }.into_any(),
+        OrdersView::Order => view! { <orders::OrderPage /> }.into_any(),
+    }
+}
+
+#[cfg_attr(any(feature = "ssr", wasm_split), leptos::lazy)]
+fn launches_view(page: LaunchView) -> AnyView {
+    match page {
+        LaunchView::Launch => view! { <launches::LaunchPage /> }.into_any(),
+        LaunchView::Job => view! { <launches::JobPage /> }.into_any(),
+        LaunchView::Operator => view! { <launches::OperatorPage /> }.into_any(),
+    }
+}
+
+/// A route whose view is one of the lazy functions above: `$route` shows `$view`.
+macro_rules! lazy_route {
+    ($route:ident => $view:expr) => {
+        struct $route;
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+            async fn view(_: Self) -> AnyView {
+                // Without `#[lazy]` (an unsplit wasm build) the function is plain and sync.
+                #[cfg(any(feature = "ssr", wasm_split))]
+                let view = $view.await;
+                #[cfg(not(any(feature = "ssr", wasm_split)))]
+                let view = $view;
+                view
+            }
+        }
+    };
+}
+
+lazy_route!(EditorRoute => editor_view());
+lazy_route!(ConfiguratorRoute => configurator_view());
+lazy_route!(OrdersRoute => orders_view(OrdersView::Shop));
+lazy_route!(OrderRoute => orders_view(OrdersView::Order));
+lazy_route!(LaunchRoute => launches_view(LaunchView::Launch));
+lazy_route!(JobRoute => launches_view(LaunchView::Job));
+lazy_route!(OperatorRoute => launches_view(LaunchView::Operator));
 
 /// Vitrine's mark, top left of admin pages.
 #[component]
