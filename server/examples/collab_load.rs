@@ -77,7 +77,7 @@ fn args() -> Args {
         }
     }
     assert!(
-        a.node.is_some() != !a.vitrine.is_empty(),
+        a.node.is_some() == a.vitrine.is_empty(),
         "give --node or --vitrine"
     );
     assert!(
