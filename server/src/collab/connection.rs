@@ -135,12 +135,12 @@ impl Connection {
 
     /// The next frame for this client from the room; `Err` when it fell too far behind or
     /// the hub closed it (room dropped, session ended, role changed).
-    pub async fn next_broadcast(&mut self) -> Result<Arc<Vec<u8>>, Close> {
+    pub async fn next_broadcast(&mut self) -> Result<bytes::Bytes, Close> {
         self.seat.link.outbox.pop().await
     }
 
     /// A frame already waiting for this client, without waiting (for drivers that poll).
-    pub fn try_next_broadcast(&mut self) -> Option<Result<Arc<Vec<u8>>, Close>> {
+    pub fn try_next_broadcast(&mut self) -> Option<Result<bytes::Bytes, Close>> {
         self.seat.link.outbox.try_pop()
     }
 }

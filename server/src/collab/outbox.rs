@@ -7,17 +7,18 @@
 
 use super::Close;
 use crate::sync::lock;
+use bytes::Bytes;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use tokio::sync::Notify;
 
-/// What a queued frame costs beyond its bytes (the queue entry and the shared allocation),
+/// What a queued frame costs beyond its bytes (the queue entry and its share of the bytes),
 /// so a flood of tiny frames is bounded too.
 const FRAME_OVERHEAD: usize = 64;
 
 #[derive(Default)]
 struct Queue {
-    frames: VecDeque<Arc<Vec<u8>>>,
+    frames: VecDeque<Bytes>,
     bytes: usize,
     closed: Option<Close>,
 }
@@ -32,7 +33,7 @@ pub(crate) struct Outbox {
 impl Outbox {
     /// Queues a frame, or closes the outbox (1013) when it would hold more than `limit`
     /// bytes. A frame always fits into an empty queue.
-    pub fn push(&self, frame: Arc<Vec<u8>>, limit: usize) {
+    pub fn push(&self, frame: Bytes, limit: usize) {
         let mut q = lock(&self.queue);
         if q.closed.is_some() {
             return;
@@ -68,7 +69,7 @@ impl Outbox {
     }
 
     /// The next frame if one is waiting; `Err` once closed.
-    pub fn try_pop(&self) -> Option<Result<Arc<Vec<u8>>, Close>> {
+    pub fn try_pop(&self) -> Option<Result<Bytes, Close>> {
         let mut q = lock(&self.queue);
         if let Some(why) = &q.closed {
             return Some(Err(why.clone()));
@@ -79,7 +80,7 @@ impl Outbox {
     }
 
     /// Waits for the next frame (one reader per outbox; cancel-safe).
-    pub async fn pop(&self) -> Result<Arc<Vec<u8>>, Close> {
+    pub async fn pop(&self) -> Result<Bytes, Close> {
         loop {
             if let Some(next) = self.try_pop() {
                 return next;
@@ -98,9 +99,9 @@ mod tests {
     #[test]
     fn a_queue_over_its_byte_limit_closes() {
         let out = Outbox::default();
-        let frame = Arc::new(vec![0u8; 1000]);
+        let frame = Bytes::from(vec![0u8; 1000]);
         // One frame always fits, even over the limit.
-        out.push(Arc::new(vec![0u8; 5000]), 2000);
+        out.push(Bytes::from(vec![0u8; 5000]), 2000);
         assert_eq!(out.try_pop().map(|f| f.map(|f| f.len())), Some(Ok(5000)));
         out.push(frame.clone(), 2500);
         out.push(frame.clone(), 2500);

@@ -9,6 +9,7 @@ use super::presence::{Owner, Presence};
 use super::replicas::Event;
 use super::{Close, Hub, doc, new_doc};
 use crate::sync::lock;
+use bytes::Bytes;
 use sea_orm::DbErr;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -94,6 +95,10 @@ pub struct Room {
     presence: StdMutex<Presence>,
     /// Open connections, each with its own outbox.
     peers: StdMutex<HashMap<u64, Arc<Link>>>,
+    /// Committed updates not yet broadcast, with the connection each came from (see
+    /// [`Room::broadcast_update`]). Held while a batch is broadcast, so batches go out in
+    /// the order they were taken.
+    unsent: StdMutex<Vec<(u64, Vec<u8>)>>,
     /// Set when the room is dropped from the hub because its memory can no longer be trusted;
     /// its connections close so clients reconnect to a room reloaded from the database.
     closed: AtomicBool,
@@ -122,6 +127,7 @@ impl Room {
             }),
             presence: StdMutex::new(Presence::default()),
             peers: StdMutex::new(HashMap::new()),
+            unsent: StdMutex::new(Vec::new()),
             closed: AtomicBool::new(false),
             last_active: StdMutex::new(Instant::now()),
         }
@@ -187,16 +193,56 @@ impl Room {
     /// bytes.
     pub(crate) fn broadcast(&self, hub: &Hub, from: u64, to_sender: bool, frame: Frame) {
         let limit = hub.limits().max_queued_bytes;
-        let bytes = Arc::new(frame.bytes);
         for (id, link) in lock(&self.peers).iter() {
             if *id != from || to_sender {
-                link.outbox.push(bytes.clone(), limit);
+                // The bytes are shared, not copied, per recipient.
+                link.outbox.push(frame.bytes.clone(), limit);
             }
         }
         match frame.kind {
             FrameKind::Update => hub.page_changed(self.page_id),
             FrameKind::Presence => {}
         }
+    }
+
+    /// Broadcasts a committed update, together with the others committed at the same moment
+    /// (one group commit wakes all their editors at once): the first to arrive yields once so
+    /// the rest can join, then sends the batch as one update merged from all of it, so every
+    /// recipient gets one frame (one write) per batch rather than one per update. A batch
+    /// from one connection skips it as before; one from several goes to everyone, its
+    /// senders included (applying an update one already has changes nothing).
+    pub(crate) async fn broadcast_update(&self, hub: &Hub, from: u64, update: Vec<u8>) {
+        let first = {
+            let mut unsent = lock(&self.unsent);
+            unsent.push((from, update));
+            unsent.len() == 1
+        };
+        if !first {
+            return;
+        }
+        tokio::task::yield_now().await;
+        let mut unsent = lock(&self.unsent);
+        let batch = std::mem::take(&mut *unsent);
+        let from = batch[0].0;
+        let one_sender = batch.iter().all(|(f, _)| *f == from);
+        let merged = if batch.len() == 1 {
+            None
+        } else {
+            yrs::merge_updates_v1(batch.iter().map(|(_, u)| u.as_slice())).ok()
+        };
+        match merged {
+            Some(update) => {
+                let from = if one_sender { from } else { SERVER };
+                self.broadcast(hub, from, false, Frame::update(update));
+            }
+            // One update, or updates that yrs does not merge: as they are, in order.
+            None => {
+                for (from, update) in batch {
+                    self.broadcast(hub, from, false, Frame::update(update));
+                }
+            }
+        }
+        drop(unsent);
     }
 
     /// Applies presence from a connection and passes on what was taken, as one frame, to
@@ -223,7 +269,7 @@ impl Room {
         if let Some(replicas) = hub.replicas() {
             replicas.notify_soon(Event::Presence {
                 page_id: self.page_id,
-                frame: frame.bytes.clone(),
+                frame: frame.bytes.to_vec(),
             });
         }
     }
@@ -236,7 +282,7 @@ impl Room {
             false,
             Frame {
                 kind: FrameKind::Presence,
-                bytes: frame,
+                bytes: frame.into(),
             },
         );
     }
@@ -422,7 +468,7 @@ impl Room {
                 return Err(Rejected::NotStored);
             }
         };
-        self.broadcast(hub, from, false, Frame::update(data.to_vec()));
+        self.broadcast_update(hub, from, data.to_vec()).await;
         let mut state = self.state.lock().await;
         if hub.replicas().is_none() {
             state.last_id = state.last_id.max(id);
@@ -549,7 +595,7 @@ pub(crate) enum FrameKind {
 #[derive(Clone, Debug)]
 pub(crate) struct Frame {
     pub kind: FrameKind,
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
 }
 
 impl Frame {
@@ -557,7 +603,9 @@ impl Frame {
     fn update(update: Vec<u8>) -> Self {
         Self {
             kind: FrameKind::Update,
-            bytes: Message::Sync(SyncMessage::Update(update)).encode_v1(),
+            bytes: Message::Sync(SyncMessage::Update(update))
+                .encode_v1()
+                .into(),
         }
     }
 
@@ -565,7 +613,9 @@ impl Frame {
     fn presence(entries: HashMap<ClientID, AwarenessUpdateEntry>) -> Self {
         Self {
             kind: FrameKind::Presence,
-            bytes: Message::Awareness(AwarenessUpdate { clients: entries }).encode_v1(),
+            bytes: Message::Awareness(AwarenessUpdate { clients: entries })
+                .encode_v1()
+                .into(),
         }
     }
 }

@@ -342,9 +342,12 @@ async fn write_batch(
     // hands out ids from a sequence to concurrent writers (several replicas) in any commit
     // order, so each batch first locks its pages' rows and takes its ids only then; the lock
     // lasts until commit.
-    lock_pages(&txn, rows.iter().map(|(_, page_id, _)| *page_id).collect())
-        .await
-        .map_err(|e| e.to_string())?;
+    // SQLite has one writer: its transactions already commit in the order they take ids.
+    if txn.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        lock_pages(&txn, rows.iter().map(|(_, page_id, _)| *page_id).collect())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     let now = Utc::now();
     let mut ids = Vec::with_capacity(rows.len());
     for (shop_id, page_id, data) in rows {

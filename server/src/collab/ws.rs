@@ -91,26 +91,18 @@ async fn send_close(tx: &mut Tx, why: &Close, wait: Duration) {
 async fn forward(
     tx: &mut Tx,
     conn: &mut Connection,
-    first: &[u8],
+    first: bytes::Bytes,
     wait: Duration,
 ) -> Result<bool, Close> {
     let mut pending = None;
     let written = timeout(wait, async {
-        if tx
-            .feed(WsMessage::Binary(first.to_vec().into()))
-            .await
-            .is_err()
-        {
+        if tx.feed(WsMessage::Binary(first)).await.is_err() {
             return false;
         }
         while let Some(next) = conn.try_next_broadcast() {
             match next {
                 Ok(frame) => {
-                    if tx
-                        .feed(WsMessage::Binary(frame.as_ref().clone().into()))
-                        .await
-                        .is_err()
-                    {
+                    if tx.feed(WsMessage::Binary(frame)).await.is_err() {
                         return false;
                     }
                 }
@@ -180,7 +172,7 @@ async fn run(socket: WebSocket, mut conn: Connection, state: AppState) {
                 }
             },
             outgoing = conn.next_broadcast() => match outgoing {
-                Ok(frame) => match forward(&mut tx, &mut conn, &frame, limits.write_timeout).await {
+                Ok(frame) => match forward(&mut tx, &mut conn, frame, limits.write_timeout).await {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(c) => { close = Some(c); break; }

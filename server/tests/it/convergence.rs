@@ -253,7 +253,7 @@ async fn run_seed(seed: u64) {
             p.collect_local();
             if let Some(conn) = p.conn.as_mut() {
                 while let Some(frame) = conn.try_next_broadcast() {
-                    p.inbox.push(frame.expect("no lag").as_ref().clone());
+                    p.inbox.push(frame.expect("no lag").to_vec());
                 }
             }
         }
@@ -274,7 +274,7 @@ async fn run_seed(seed: u64) {
                 moved = true;
             }
             while let Some(frame) = p.conn.as_mut().unwrap().try_next_broadcast() {
-                p.inbox.push(frame.unwrap().as_ref().clone());
+                p.inbox.push(frame.unwrap().to_vec());
             }
             if let Some(frame) = next_in_order(&mut p.inbox) {
                 p.apply(&frame);
