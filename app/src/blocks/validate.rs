@@ -458,20 +458,27 @@ pub fn preview_value(field: &FieldDescriptor, value: Option<&Value>) -> Value {
     if let Ok(v) = normalize(field, value) {
         return v;
     }
-    value
-        .filter(|v| !is_html(v) && !crate::draft::contains_too_deep(v))
-        .and_then(RichText::from_value)
-        .and_then(|mut rich| match field.kind {
-            FieldKind::Text | FieldKind::LongText => Some(Value::String(rich.to_plain())),
-            FieldKind::RichText => {
-                for run in &mut rich.0 {
-                    run.link = None;
+    let as_typed = |v: &Value| {
+        Some(v)
+            .filter(|v| !is_html(v) && !crate::draft::contains_too_deep(v))
+            .and_then(RichText::from_value)
+            .and_then(|mut rich| match field.kind {
+                FieldKind::Text | FieldKind::LongText => Some(Value::String(rich.to_plain())),
+                FieldKind::RichText => {
+                    for run in &mut rich.0 {
+                        run.link = None;
+                    }
+                    serde_json::to_value(rich).ok()
                 }
-                serde_json::to_value(rich).ok()
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| field.default.to_value())
+                _ => None,
+            })
+    };
+    // The default goes the same way: a required rich text's `""` is shown as empty runs.
+    let default = field.default.to_value();
+    value
+        .and_then(as_typed)
+        .or_else(|| as_typed(&default))
+        .unwrap_or(default)
 }
 
 /// A text kind's value: a string, or formatted text (a `Y.Text` delta) read as plain text.

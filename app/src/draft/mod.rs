@@ -346,6 +346,18 @@ mod tests {
     }
 
     #[test]
+    fn a_block_missing_its_props_previews_with_their_defaults() {
+        for t in crate::blocks::BlockType::ALL {
+            let node = BlockNode {
+                id: "b".into(),
+                block_type: t.name().into(),
+                ..Default::default()
+            };
+            assert!(preview_block(&node).is_some(), "{}", t.name());
+        }
+    }
+
+    #[test]
     fn a_typed_tree_survives_the_round_trip_through_a_doc() {
         let nodes: Vec<BlockNode> = serde_json::from_value(json!([
             {"id": "h", "type": "hero", "props": {"heading": "Hello", "cta_url": "/x", "cta_label": "Go"}},
