@@ -176,7 +176,9 @@ fn DropZone(parent: Option<String>, before: Option<String>, tall: bool) -> impl 
 #[component]
 fn EditBlock(item: Item, parent: Option<String>) -> impl IntoView {
     let ed = expect_context::<Ed>();
-    let Item { key, id, type_name } = item;
+    let Item {
+        key, id, type_name, ..
+    } = item;
     let cell = ed
         .model
         .try_update_value(|m| m.cell(&key))

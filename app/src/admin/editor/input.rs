@@ -234,6 +234,9 @@ pub fn after_input(ed: Ed, e: leptos::ev::Event) {
                 end,
             }));
             ed.splice(&block, &field, at, delete, &insert);
+            // The browser changed the field's DOM itself: the block is mounted anew from the
+            // draft rather than patched.
+            ed.model.update_value(|m| m.remount(&block));
         }
     }
     #[cfg(not(feature = "hydrate"))]

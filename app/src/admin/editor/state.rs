@@ -24,12 +24,14 @@ use std::collections::{HashMap, HashSet};
 
 /// A block in a list on the canvas. `key` is unique on the page: the block's id, or for a
 /// block whose id an earlier block already has, that id with `#2`, `#3` … (such a page does
-/// not validate, but the canvas still shows every block).
+/// not validate, but the canvas still shows every block). `mount` counts the times the block
+/// was mounted anew on purpose ([`Model::remount`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Item {
     pub key: String,
     pub id: String,
     pub type_name: String,
+    pub mount: u32,
 }
 
 /// The keys of a block and its children, parallel to the JSON tree.
@@ -46,6 +48,8 @@ pub struct Model {
     root: ArcRwSignal<Vec<Item>>,
     /// Children of containers (and of any block that has them), by the block's key.
     lists: HashMap<String, ArcRwSignal<Vec<Item>>>,
+    /// Blocks mounted anew on purpose, by key (see [`Item::mount`]).
+    mounts: HashMap<String, u32>,
     /// Parallel to `tree`.
     block_errors: Vec<Vec<ValidationError>>,
     page_errors: Vec<ValidationError>,
@@ -67,6 +71,7 @@ impl Model {
             cells: HashMap::new(),
             root: ArcRwSignal::new(Vec::new()),
             lists: HashMap::new(),
+            mounts: HashMap::new(),
             block_errors: Vec::new(),
             page_errors: Vec::new(),
             errors: ArcRwSignal::new(Vec::new()),
@@ -161,9 +166,13 @@ impl Model {
         let mut lists = HashMap::new();
         let mut old_cells = std::mem::take(&mut self.cells);
         let mut old_lists = std::mem::take(&mut self.lists);
+        self.mounts.retain(|k, _| old_cells.contains_key(k));
+        let mounts = &self.mounts;
+        #[allow(clippy::too_many_arguments)]
         fn walk(
             tree: &[Value],
             shape: &[Shape],
+            mounts: &HashMap<String, u32>,
             old_cells: &mut HashMap<String, ArcRwSignal<Value>>,
             old_lists: &mut HashMap<String, ArcRwSignal<Vec<Item>>>,
             cells: &mut HashMap<String, ArcRwSignal<Value>>,
@@ -181,15 +190,24 @@ impl Model {
                     let list = old_lists
                         .remove(&s.key)
                         .unwrap_or_else(|| ArcRwSignal::new(Vec::new()));
-                    set_if_changed(&list, items(children, &s.children));
+                    set_if_changed(&list, items(children, &s.children, mounts));
                     lists.insert(s.key.clone(), list);
                 }
-                walk(children, &s.children, old_cells, old_lists, cells, lists);
+                walk(
+                    children,
+                    &s.children,
+                    mounts,
+                    old_cells,
+                    old_lists,
+                    cells,
+                    lists,
+                );
             }
         }
         walk(
             &tree,
             &shape,
+            mounts,
             &mut old_cells,
             &mut old_lists,
             &mut cells,
@@ -199,7 +217,7 @@ impl Model {
         // handle until they unmount).
         self.cells = cells;
         self.lists = lists;
-        set_if_changed(&self.root, items(&tree, &shape));
+        set_if_changed(&self.root, items(&tree, &shape, &self.mounts));
         self.page_errors = page_wide_errors(reading_order(&tree));
         self.tree = tree;
         self.shape = shape;
@@ -234,6 +252,39 @@ impl Model {
             self.publish_errors();
         }
         true
+    }
+
+    /// Mounts the first block with this id anew on the canvas (after the browser changed its
+    /// DOM itself, as an IME composition does: patching that DOM could keep what the browser
+    /// added).
+    pub fn remount(&mut self, id: &str) {
+        /// Where a block is: its parent's key, its list (JSON and shapes) and its key.
+        type Found<'a> = (Option<&'a str>, &'a [Value], &'a [Shape], &'a str);
+        fn find<'a>(
+            tree: &'a [Value],
+            shape: &'a [Shape],
+            parent: Option<&'a str>,
+            id: &str,
+        ) -> Option<Found<'a>> {
+            tree.iter().zip(shape).find_map(|(v, s)| {
+                if id_of(v) == id {
+                    Some((parent, tree, shape, s.key.as_str()))
+                } else {
+                    find(children_of(v), &s.children, Some(&s.key), id)
+                }
+            })
+        }
+        let Some((parent, siblings, shapes, key)) = find(&self.tree, &self.shape, None, id) else {
+            return;
+        };
+        *self.mounts.entry(key.to_string()).or_default() += 1;
+        let list = match parent {
+            None => Some(&self.root),
+            Some(p) => self.lists.get(p),
+        };
+        if let Some(list) = list {
+            set_if_changed(list, items(siblings, shapes, &self.mounts));
+        }
     }
 
     fn tree_value(&self, path: &[u32]) -> Option<&Value> {
@@ -299,10 +350,11 @@ fn shape_of(tree: &[Value]) -> Vec<Shape> {
     walk(tree, &mut HashSet::new())
 }
 
-fn items(list: &[Value], shape: &[Shape]) -> Vec<Item> {
+fn items(list: &[Value], shape: &[Shape], mounts: &HashMap<String, u32>) -> Vec<Item> {
     list.iter()
         .zip(shape)
         .map(|(v, s)| Item {
+            mount: mounts.get(&s.key).copied().unwrap_or_default(),
             key: s.key.clone(),
             id: id_of(v).to_string(),
             type_name: v
@@ -554,6 +606,29 @@ mod tests {
         assert!(model.cell_of_id("a").is_some_and(|s| s == a));
         assert!(kids.get_untracked().is_empty());
         assert!(model.cell_of_id("b").is_some());
+        // A block mounted anew gets a new item in its list (the others stay) and keeps it
+        // through later changes.
+        let before = kids.get_untracked();
+        model.remount("a");
+        model.remount("c");
+        let mounts = |model: &Model| {
+            model
+                .root()
+                .get_untracked()
+                .into_iter()
+                .map(|i| (i.key, i.mount))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            mounts(&model),
+            [("a".to_string(), 1), ("b".into(), 0), ("c".into(), 1)]
+        );
+        assert_eq!(kids.get_untracked(), before);
+        c.edit(|txn, root| set_prop(txn, root, "c", "columns", &json!(3)));
+        c.edit(|txn, root| assert!(delete_block(txn, root, "b")));
+        sync(&mut model, &c);
+        check(&model, &c);
+        assert_eq!(mounts(&model), [("a".to_string(), 1), ("c".into(), 1)]);
     }
 
     #[test]
