@@ -86,18 +86,39 @@ try {
   await tab.keyboard.press('End');
   await tab.evaluate((sel) => {
     const w = window;
-    w.__lat = { dom: [], frame: [] };
+    w.__lat = { dom: [], frame: [], input: [], handled: [], mutated: [], painted: [] };
+    // The moment the field's DOM changes (a MutationObserver runs right after it, where the
+    // polling below may notice it a task or a frame later).
+    new MutationObserver(() => {
+      if (w.__input !== undefined && w.__mutated === undefined) {
+        w.__mutated = performance.now();
+        const t0 = w.__keydown;
+        requestAnimationFrame(() => w.__lat.painted.push(performance.now() - t0));
+      }
+    }).observe(document.querySelector(sel), { subtree: true, childList: true, characterData: true });
+    // Where the time goes: keydown → beforeinput (the browser delivering the input) and
+    // beforeinput → DOM updated (the editor's own work).
+    document.addEventListener('beforeinput', (e) => { w.__input = e.timeStamp; }, true);
     w.__field = document.querySelector(sel);
     w.__remounted = false;
     document.addEventListener('keydown', (e) => {
       const t0 = e.timeStamp;
+      w.__keydown = t0;
+      w.__input = undefined;
+      w.__mutated = undefined;
       const before = (document.querySelector(sel) ?? {}).textContent;
       const check = () => {
         const el = document.querySelector(sel);
         if (el !== w.__field) w.__remounted = true;
         if (el && el.textContent !== before) {
           el.getBoundingClientRect();
-          w.__lat.dom.push(performance.now() - t0);
+          const now = performance.now();
+          w.__lat.dom.push(now - t0);
+          if (w.__input !== undefined) {
+            w.__lat.input.push(w.__input - t0);
+            w.__lat.handled.push(now - w.__input);
+          }
+          if (w.__mutated !== undefined) w.__lat.mutated.push(w.__mutated - t0);
           requestAnimationFrame(() => w.__lat.frame.push(performance.now() - t0));
         } else if (performance.now() - t0 < 5000) {
           setTimeout(check, 0);
@@ -111,13 +132,13 @@ try {
   for (let i = 0; i < chars; i++) {
     await tab.keyboard.press(letters[i % letters.length] === ' ' ? 'Space' : letters[i % letters.length]);
     try {
-      await tab.waitForFunction((n) => window.__lat.frame.length >= n, i + 1, { timeout: 5_000 });
+      await tab.waitForFunction((n) => window.__lat.frame.length >= n && window.__lat.painted.length >= n, i + 1, { timeout: 5_000 });
     } catch (e) {
       const text = await tab.evaluate((sel) => document.querySelector(sel)?.textContent, `[data-testid=canvas] [data-block-id=b${target}] [data-field=body]`);
       throw new Error(`keystroke ${i + 1} did not show within 5 s (field: …${String(text).slice(-40)}): ${e.message}`);
     }
   }
-  const { dom, frame, remounted, text } = await tab.evaluate((sel) => ({
+  const { dom, frame, input, handled, mutated, painted, remounted, text } = await tab.evaluate((sel) => ({
     ...window.__lat,
     remounted: window.__remounted,
     text: document.querySelector(sel)?.textContent ?? '',
@@ -131,11 +152,17 @@ try {
   console.log(`${'keystroke latency (ms)'.padEnd(34)}${'p50'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}`);
   console.log(`${'keydown → DOM updated'.padEnd(34)}${f(pct(dom, 50))}${f(pct(dom, 99))}${f(Math.max(...dom))}`);
   console.log(`${'keydown → next frame'.padEnd(34)}${f(pct(frame, 50))}${f(pct(frame, 99))}${f(Math.max(...frame))}`);
+  console.log(`${'  keydown → beforeinput'.padEnd(34)}${f(pct(input, 50))}${f(pct(input, 99))}${f(Math.max(...input))}`);
+  console.log(`${'keydown → field mutated (observer)'.padEnd(34)}${f(pct(mutated, 50))}${f(pct(mutated, 99))}${f(Math.max(...mutated))}`);
+  console.log(`${'keydown → frame after the mutation'.padEnd(34)}${f(pct(painted, 50))}${f(pct(painted, 99))}${f(Math.max(...painted))}`);
+  console.log(`${'  beforeinput → DOM updated'.padEnd(34)}${f(pct(handled, 50))}${f(pct(handled, 99))}${f(Math.max(...handled))}`);
   console.log(`keystrokes measured: ${dom.length}; the typed block was ${remounted ? 'REMOUNTED while typing' : 'never remounted'}`);
   if (!text.endsWith(letters.repeat(Math.ceil(chars / letters.length)).slice(0, chars).slice(-10))) {
     console.error(`the field does not end with what was typed: …${text.slice(-40)}`);
     process.exitCode = 1;
   }
 } finally {
-  await browser.close();
+  // Bounded: a browser that does not close in 10 s is left behind, not waited on forever.
+  await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 10_000).unref())]);
 }
+process.exit();

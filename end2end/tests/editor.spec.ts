@@ -224,6 +224,57 @@ test('page settings are part of the draft: co-edited, checked as typed, live wit
   await Promise.all([a.context.close(), b.context.close(), shopper.close()]);
 });
 
+test('typing re-renders only the text being typed: no block, field or column is remounted', async ({ browser, playwright }) => {
+  const pageId = await newPage(playwright, 'No remount');
+  const { context, page, errors } = await openEditor(browser, pageId);
+  // A rich-text block, then columns holding a hero (added while the columns are selected).
+  await page.locator('[data-testid=palette] button[data-block-type=rich_text]').click();
+  await page.locator('[data-testid=palette] button[data-block-type=columns]').click();
+  await page.locator('[data-testid=palette] button[data-block-type=hero]').click();
+  const columnHeading = canvas(page).locator('[data-block-type=columns] [data-block-type=hero] [data-field=heading]');
+  await expect(columnHeading).toHaveText('A new heading');
+
+  // Tag the elements that must survive: the fields typed into, their blocks' wrappers, the
+  // columns block and its grid.
+  const watched = {
+    body: '[data-testid=canvas] [data-block-type=rich_text] [data-field=body]',
+    richBlock: '[data-testid=canvas] [data-edit-id]:has(> .vt-block[data-block-type=rich_text])',
+    columns: '[data-testid=canvas] .vt-block[data-block-type=columns]',
+    heading: '[data-testid=canvas] [data-block-type=columns] [data-block-type=hero] [data-field=heading]',
+    heroBlock: '[data-testid=canvas] [data-block-type=columns] [data-edit-id]',
+  };
+  await page.evaluate((sels) => {
+    for (const [name, sel] of Object.entries(sels)) {
+      const el = document.querySelector(sel) as any;
+      if (!el) throw new Error(`nothing matches ${name}: ${sel}`);
+      el.__tag = name;
+    }
+  }, watched);
+  const survivors = () => page.evaluate((sels) =>
+    Object.entries(sels).filter(([name, sel]) => (document.querySelector(sel) as any)?.__tag === name).map(([name]) => name), watched);
+
+  await richBody(page).click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' Typed here.', { delay: 20 });
+  await expect(richBody(page)).toHaveText('Write something here. Typed here.');
+  await columnHeading.click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' in a column', { delay: 20 });
+  await expect(columnHeading).toHaveText('A new heading in a column');
+  // The caret stayed where the typing went on, in the element that was focused.
+  expect(await page.evaluate(() => (document.activeElement as any)?.__tag)).toBe('heading');
+  expect((await survivors()).sort()).toEqual(Object.keys(watched).sort());
+
+  // A change that is not text re-renders the block, patching it in place: it shows, the
+  // text stays, nothing is remounted.
+  await page.locator('[data-field-control=align] select').selectOption('center');
+  await expect(canvas(page).locator('[data-block-type=hero] .text-center')).toHaveCount(1);
+  await expect(columnHeading).toHaveText('A new heading in a column');
+  expect((await survivors()).sort()).toEqual(Object.keys(watched).sort());
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
 test('an editor whose session ends elsewhere is disconnected and sent to log in again', async ({ browser, playwright }) => {
   const pageId = await newPage(playwright, 'Logged out');
   const a = await openEditor(browser, pageId);

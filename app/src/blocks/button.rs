@@ -16,7 +16,8 @@ pub struct ButtonProps {
 pub const FIELDS: &[F] = &[
     F::new("label", "Label", Text, Str(""))
         .required()
-        .max_len(60),
+        .max_len(60)
+        .in_place(),
     F::new("url", "Link", Url, Str("")).required().max_len(2048),
     F::new(
         "style",
@@ -59,7 +60,7 @@ pub fn ButtonBlock(props: ButtonProps) -> impl IntoView {
     let f = super::FieldAttrs::new("label", "Button label");
     view! {
         <div class=wrap>
-            <a href=href class=class data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{props.label}</a>
+            <a href=href class=class data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{f.text(props.label)}</a>
         </div>
     }
 }

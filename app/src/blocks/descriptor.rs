@@ -65,6 +65,9 @@ pub struct FieldDescriptor {
     pub max: Option<i64>,
     /// Maximum entries for lists.
     pub max_items: Option<usize>,
+    /// Edited in place on the editor's canvas: the block's component renders it through
+    /// [`FieldAttrs`](super::FieldAttrs) (`data-field`, `contenteditable`, live content).
+    pub in_place: bool,
 }
 
 impl FieldDescriptor {
@@ -85,6 +88,7 @@ impl FieldDescriptor {
             min: None,
             max: None,
             max_items: None,
+            in_place: false,
         }
     }
     pub const fn required(mut self) -> Self {
@@ -98,6 +102,10 @@ impl FieldDescriptor {
     pub const fn range(mut self, min: i64, max: i64) -> Self {
         self.min = Some(min);
         self.max = Some(max);
+        self
+    }
+    pub const fn in_place(mut self) -> Self {
+        self.in_place = true;
         self
     }
     pub const fn max_items(mut self, n: usize) -> Self {

@@ -18,10 +18,15 @@ pub struct HeroProps {
 pub const FIELDS: &[F] = &[
     F::new("heading", "Heading", Text, Str(""))
         .required()
-        .max_len(120),
-    F::new("subheading", "Subheading", LongText, Str("")).max_len(300),
+        .max_len(120)
+        .in_place(),
+    F::new("subheading", "Subheading", LongText, Str(""))
+        .max_len(300)
+        .in_place(),
     F::new("image", "Background image", Image, Str("")).max_len(2048),
-    F::new("cta_label", "Button label", Text, Str("")).max_len(40),
+    F::new("cta_label", "Button label", Text, Str(""))
+        .max_len(40)
+        .in_place(),
     F::new("cta_url", "Button link", Url, Str("")).max_len(2048),
     F::new(
         "align",
@@ -61,7 +66,7 @@ pub fn HeroBlock(props: HeroProps) -> impl IntoView {
         let f = super::FieldAttrs::new("cta_label", "Button label");
         view! {
             <a href=href class="inline-flex w-fit items-center gap-2 rounded-theme bg-accent px-6 py-3 font-semibold text-white shadow-lg shadow-black/20 transition hover:brightness-110">
-                <span data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{cta_label}</span>
+                <span data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{f.text(cta_label)}</span>
                 <span aria-hidden="true">"→"</span>
             </a>
         }
@@ -71,10 +76,10 @@ pub fn HeroBlock(props: HeroProps) -> impl IntoView {
         <section class=section_class style=bg>
             {has_image.then(|| view! { <div class="absolute inset-0 bg-gradient-to-r from-black/55 via-black/30 to-transparent"></div> })}
             <div class=inner_class>
-                <h1 class="font-heading text-4xl leading-tight font-semibold tracking-tight drop-shadow-sm @xl:text-6xl" data-field=heading_attrs.field contenteditable=heading_attrs.editable data-placeholder=heading_attrs.placeholder>{heading}</h1>
+                <h1 class="font-heading text-4xl leading-tight font-semibold tracking-tight drop-shadow-sm @xl:text-6xl" data-field=heading_attrs.field contenteditable=heading_attrs.editable data-placeholder=heading_attrs.placeholder>{heading_attrs.text(heading)}</h1>
                 {(editing || !subheading.is_empty()).then(|| {
                     let f = super::FieldAttrs::new("subheading", "Subheading");
-                    view! { <p class="max-w-xl text-lg text-white/90 @xl:text-xl" data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{subheading}</p> }
+                    view! { <p class="max-w-xl text-lg text-white/90 @xl:text-xl" data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{f.text(subheading)}</p> }
                 })}
                 {cta}
             </div>

@@ -24,8 +24,11 @@ pub use descriptor::{FieldDefault, FieldDescriptor, FieldKind};
 pub use rich_text_value::{RichText, TextRun};
 pub use validate::{ValidationError, validate_tree};
 
+use leptos::either::Either;
 use leptos::prelude::*;
+use rich_text_value::RichTextView;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The one list of block types. Each entry: the variant, its type name (part of the draft
 /// document contract, README "Collaboration"), its palette label, its module's props type and
@@ -253,12 +256,27 @@ pub fn editing() -> bool {
     use_context::<Editing>().is_some()
 }
 
-/// The attributes of an in-place editable text field: `data-field`, `contenteditable` and a
-/// placeholder — all `None` outside the editor.
+/// On the editor's canvas, around each block: the live value of each of its in-place text
+/// fields, so typing re-renders only the field's content — the block and the field's element
+/// stay as they are. Absent on the storefront.
+#[derive(Clone)]
+pub struct LiveFields {
+    /// A field's value as the canvas shows it ([`validate::preview_value`]).
+    pub value: Arc<dyn Fn(&'static str) -> Signal<serde_json::Value> + Send + Sync>,
+    /// Called whenever a field's content renders; the DOM changes right after it returns
+    /// (the editor queues putting the caret back).
+    pub rendered: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// An in-place editable text field: its attributes (`data-field`, `contenteditable` and a
+/// placeholder — all `None` outside the editor) and its content. Only fields whose descriptor
+/// is [`in_place`](FieldDescriptor::in_place) are rendered this way.
 pub struct FieldAttrs {
     pub field: Option<&'static str>,
     pub editable: Option<&'static str>,
     pub placeholder: Option<&'static str>,
+    name: &'static str,
+    live: Option<LiveFields>,
 }
 
 impl FieldAttrs {
@@ -268,6 +286,39 @@ impl FieldAttrs {
             field: on.then_some(field),
             editable: on.then_some("true"),
             placeholder: on.then_some(placeholder),
+            name: field,
+            live: on.then(use_context::<LiveFields>).flatten(),
+        }
+    }
+
+    /// A plain-text field's content: `text`, or on the canvas the field's live value.
+    pub fn text(&self, text: String) -> impl IntoView + use<> {
+        match &self.live {
+            Some(live) => {
+                let value = (live.value)(self.name);
+                let rendered = live.rendered.clone();
+                Either::Left(move || {
+                    rendered();
+                    value.with(|v| v.as_str().unwrap_or_default().to_string())
+                })
+            }
+            None => Either::Right(text),
+        }
+    }
+
+    /// A rich-text field's content: `text`, or on the canvas the field's live value.
+    pub fn rich(&self, text: RichText) -> impl IntoView + use<> {
+        match &self.live {
+            Some(live) => {
+                let value = (live.value)(self.name);
+                let rendered = live.rendered.clone();
+                Either::Left(move || {
+                    rendered();
+                    let text = value.with(|v| RichText::from_value(v).unwrap_or_default());
+                    view! { <RichTextView text=text /> }
+                })
+            }
+            None => Either::Right(view! { <RichTextView text=text /> }),
         }
     }
 }

@@ -768,3 +768,69 @@ fn shop_pages_neither_refresh_nor_hide_from_search() {
     let html = full_page(catalogue(), vec![hostile_block(BlockType::ProductGrid)]);
     assert!(!html.contains("http-equiv") && !html.contains("noindex"));
 }
+
+/// Renders a block as the editor's canvas does, with `live` as its live fields if given.
+fn render_editing(block: Block, live: Option<LiveFields>) -> String {
+    let owner = Owner::new();
+    let html = owner.with(|| {
+        provide_context(catalogue());
+        provide_context(Editing);
+        if let Some(live) = live {
+            provide_context(live);
+        }
+        view! { <BlockView block=block /> }.to_html()
+    });
+    owner.cleanup();
+    html
+}
+
+#[test]
+fn the_fields_edited_in_place_are_the_ones_their_descriptors_name() {
+    for t in BlockType::ALL {
+        let doc = parse(&render_editing(hostile_block(t), None));
+        let mut shown: Vec<&str> = all(&doc, "[data-field]")
+            .iter()
+            .filter_map(|e| e.value().attr("data-field"))
+            .collect();
+        shown.sort();
+        let mut declared: Vec<&str> = t
+            .fields()
+            .iter()
+            .filter(|f| f.in_place)
+            .map(|f| f.name)
+            .collect();
+        declared.sort();
+        assert_eq!(shown, declared, "{}", t.name());
+    }
+}
+
+#[test]
+fn on_the_canvas_in_place_fields_show_their_live_values() {
+    let live = LiveFields {
+        value: Arc::new(|name| {
+            Signal::stored(match name {
+                "body" => {
+                    json!([{"insert": "live "}, {"insert": "body", "attributes": {"bold": true}}])
+                }
+                other => json!(format!("live {other}")),
+            })
+        }),
+        rendered: Arc::new(|| {}),
+    };
+    let rich = block(
+        BlockType::RichText,
+        json!({"heading": "given", "body": "given"}),
+    );
+    let doc = parse(&render_editing(rich, Some(live.clone())));
+    assert_eq!(text(one(&doc, "[data-field=heading]")), "live heading");
+    assert_eq!(text(one(&doc, "[data-field=body]")), "live body");
+    assert_eq!(text(one(&doc, "[data-field=body] strong")), "body");
+    let hero = block(BlockType::Hero, json!({"heading": "given"}));
+    let doc = parse(&render_editing(hero, Some(live)));
+    for field in ["heading", "subheading", "cta_label"] {
+        assert_eq!(
+            text(one(&doc, &format!("[data-field={field}]"))),
+            format!("live {field}")
+        );
+    }
+}

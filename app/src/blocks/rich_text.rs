@@ -1,6 +1,6 @@
 //! `rich_text`: formatted paragraphs (bold, italic, links) with an optional heading.
 use super::descriptor::{FieldDefault::*, FieldDescriptor as F, FieldKind, FieldKind::*};
-use super::rich_text_value::{RichText, RichTextView};
+use super::rich_text_value::RichText;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -14,10 +14,13 @@ pub struct RichTextProps {
 }
 
 pub const FIELDS: &[F] = &[
-    F::new("heading", "Heading", Text, Str("")).max_len(120),
+    F::new("heading", "Heading", Text, Str(""))
+        .max_len(120)
+        .in_place(),
     F::new("body", "Text", FieldKind::RichText, Str(""))
         .required()
-        .max_len(20_000),
+        .max_len(20_000)
+        .in_place(),
     F::new(
         "width",
         "Width",
@@ -52,11 +55,11 @@ pub fn RichTextBlock(props: RichTextProps) -> impl IntoView {
             {(editing || !props.heading.is_empty()).then(|| {
                 let f = super::FieldAttrs::new("heading", "Heading (optional)");
                 view! {
-                    <h2 class="mb-4 font-heading text-3xl font-semibold text-ink" data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{props.heading.clone()}</h2>
+                    <h2 class="mb-4 font-heading text-3xl font-semibold text-ink" data-field=f.field contenteditable=f.editable data-placeholder=f.placeholder>{f.text(props.heading.clone())}</h2>
                 }
             })}
             <div class="space-y-4 text-lg leading-relaxed text-ink/85" data-field=body.field contenteditable=body.editable data-placeholder=body.placeholder>
-                <RichTextView text=props.body />
+                {body.rich(props.body)}
             </div>
         </div>
     }

@@ -42,8 +42,7 @@ pub fn validate_tree(
     let mut v = Validator {
         page_type,
         errors: Vec::new(),
-        seen: HashSet::new(),
-        count: 0,
+        page: Some(PageWide::default()),
     };
     let blocks = v.nodes(nodes, 1);
     if v.errors.is_empty() {
@@ -53,11 +52,87 @@ pub fn validate_tree(
     }
 }
 
+/// The errors [`validate_tree`] reports inside one top-level block (its props, type, id's
+/// form, children and depth), leaving out the checks that need the whole page: ids used twice
+/// and the number of blocks ([`page_wide_errors`]). The editor re-validates only the block
+/// that changed: `page_wide_errors` and the `block_errors` of every top-level block together
+/// are exactly `validate_tree`'s errors.
+pub fn block_errors(page_type: PageType, node: &BlockNode) -> Vec<ValidationError> {
+    let mut v = Validator {
+        page_type,
+        errors: Vec::new(),
+        page: None,
+    };
+    v.node(node, 1);
+    v.errors
+}
+
+/// The page-wide part of [`validate_tree`]: ids used twice, and blocks past [`MAX_BLOCKS`].
+/// `ids` are every block's id in reading order (parents before children), as the validator
+/// meets them.
+pub fn page_wide_errors<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<ValidationError> {
+    let mut page = PageWide::default();
+    let mut errors = Vec::new();
+    for id in ids {
+        errors.extend(page.check(id).0);
+    }
+    errors
+}
+
 struct Validator {
     page_type: PageType,
     errors: Vec<ValidationError>,
+    /// `None`: one block on its own ([`block_errors`]).
+    page: Option<PageWide>,
+}
+
+/// What the page-wide checks remember while walking a page.
+#[derive(Default)]
+struct PageWide {
     seen: HashSet<String>,
     count: usize,
+}
+
+impl PageWide {
+    /// Counts one more block; the errors it causes (too many blocks, its id seen before) and
+    /// whether its id was seen before.
+    fn check(&mut self, id: &str) -> (Vec<ValidationError>, bool) {
+        let mut errors = Vec::new();
+        self.count += 1;
+        if self.count == MAX_BLOCKS + 1 {
+            errors.push(ValidationError::new(
+                id,
+                "id",
+                format!("a page holds at most {MAX_BLOCKS} blocks"),
+            ));
+        }
+        // Only well-formed ids are remembered (the others have an error of their own).
+        let twice = id_problem(id).is_none() && !self.seen.insert(id.to_string());
+        if twice {
+            errors.push(ValidationError::new(
+                &truncate(id),
+                "id",
+                format!("block id `{id}` is used twice on this page"),
+            ));
+        }
+        (errors, twice)
+    }
+}
+
+/// What is wrong with the form of a block id, if anything.
+fn id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        Some("a block needs an id".to_string())
+    } else if id.len() > MAX_ID_LEN {
+        Some(format!("a block id has at most {MAX_ID_LEN} characters"))
+    } else if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+    {
+        Some("a block id may use only letters, digits, '-', '_', ':' and '.'".to_string())
+    } else {
+        None
+    }
 }
 
 impl Validator {
@@ -67,14 +142,6 @@ impl Validator {
 
     fn node(&mut self, node: &BlockNode, depth: usize) -> Option<Block> {
         let id = node.id.as_str();
-        self.count += 1;
-        if self.count == MAX_BLOCKS + 1 {
-            self.errors.push(ValidationError::new(
-                id,
-                "id",
-                format!("a page holds at most {MAX_BLOCKS} blocks"),
-            ));
-        }
         let mut ok = self.check_id(id);
         let block_type = match BlockType::from_name(&node.block_type) {
             Some(t) => Some(t),
@@ -143,27 +210,21 @@ impl Validator {
     }
 
     fn check_id(&mut self, id: &str) -> bool {
-        let problem = if id.is_empty() {
-            Some("a block needs an id".to_string())
-        } else if id.len() > MAX_ID_LEN {
-            Some(format!("a block id has at most {MAX_ID_LEN} characters"))
-        } else if !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
-        {
-            Some("a block id may use only letters, digits, '-', '_', ':' and '.'".to_string())
-        } else if !self.seen.insert(id.to_string()) {
-            Some(format!("block id `{id}` is used twice on this page"))
-        } else {
-            None
+        let twice = match &mut self.page {
+            Some(page) => {
+                let (errors, twice) = page.check(id);
+                self.errors.extend(errors);
+                twice
+            }
+            None => false,
         };
-        match problem {
+        match id_problem(id) {
             Some(message) => {
                 self.errors
                     .push(ValidationError::new(&truncate(id), "id", message));
                 false
             }
-            None => true,
+            None => !twice,
         }
     }
 
@@ -397,20 +458,27 @@ pub fn preview_value(field: &FieldDescriptor, value: Option<&Value>) -> Value {
     if let Ok(v) = normalize(field, value) {
         return v;
     }
-    value
-        .filter(|v| !is_html(v) && !crate::draft::contains_too_deep(v))
-        .and_then(RichText::from_value)
-        .and_then(|mut rich| match field.kind {
-            FieldKind::Text | FieldKind::LongText => Some(Value::String(rich.to_plain())),
-            FieldKind::RichText => {
-                for run in &mut rich.0 {
-                    run.link = None;
+    let as_typed = |v: &Value| {
+        Some(v)
+            .filter(|v| !is_html(v) && !crate::draft::contains_too_deep(v))
+            .and_then(RichText::from_value)
+            .and_then(|mut rich| match field.kind {
+                FieldKind::Text | FieldKind::LongText => Some(Value::String(rich.to_plain())),
+                FieldKind::RichText => {
+                    for run in &mut rich.0 {
+                        run.link = None;
+                    }
+                    serde_json::to_value(rich).ok()
                 }
-                serde_json::to_value(rich).ok()
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| field.default.to_value())
+                _ => None,
+            })
+    };
+    // The default goes the same way: a required rich text's `""` is shown as empty runs.
+    let default = field.default.to_value();
+    value
+        .and_then(as_typed)
+        .or_else(|| as_typed(&default))
+        .unwrap_or(default)
 }
 
 /// A text kind's value: a string, or formatted text (a `Y.Text` delta) read as plain text.
@@ -449,6 +517,73 @@ mod tests {
 
     fn node(v: Value) -> BlockNode {
         serde_json::from_value(v).expect("test node")
+    }
+
+    /// `page_wide_errors` + each top-level block's `block_errors`, sorted, against
+    /// `validate_tree`'s errors, sorted.
+    fn assert_split_matches(nodes: &[BlockNode]) {
+        fn ids<'a>(list: &'a [BlockNode], out: &mut Vec<&'a str>) {
+            for n in list {
+                out.push(&n.id);
+                ids(&n.children, out);
+            }
+        }
+        let mut all = Vec::new();
+        ids(nodes, &mut all);
+        let mut split = page_wide_errors(all);
+        for n in nodes {
+            split.extend(block_errors(PageType::Page, n));
+        }
+        let mut whole = validate_tree(PageType::Page, nodes)
+            .err()
+            .unwrap_or_default();
+        let key = |e: &ValidationError| (e.block_id.clone(), e.field.clone(), e.message.clone());
+        split.sort_by_key(key);
+        whole.sort_by_key(key);
+        assert_eq!(split, whole);
+    }
+
+    #[test]
+    fn per_block_and_page_wide_errors_are_together_the_whole_pages() {
+        // Ids used twice across blocks, inside one container, and in a child and a page
+        // block; malformed ids; a bad prop; a container nested too deeply.
+        let mut deep = json!({"id": "d5", "type": "spacer", "props": {}});
+        for level in (1..5).rev() {
+            deep = json!({"id": format!("d{level}"), "type": "columns", "props": {}, "children": [deep]});
+        }
+        let nodes: Vec<BlockNode> = serde_json::from_value(json!([
+            {"id": "a", "type": "spacer", "props": {}},
+            {"id": "a", "type": "divider", "props": {}},
+            {"id": "c", "type": "columns", "props": {"columns": 99}, "children": [
+                {"id": "x", "type": "divider", "props": {}},
+                {"id": "x", "type": "divider", "props": {}},
+                {"id": "b", "type": "divider", "props": {}},
+                {"id": "", "type": "divider", "props": {}}
+            ]},
+            {"id": "b", "type": "hero", "props": {"nope": 1}},
+            {"id": "bad id!", "type": "spacer", "props": {}},
+            {"id": "bad id!", "type": "what", "props": {}},
+            deep,
+        ]))
+        .unwrap();
+        assert_split_matches(&nodes);
+        assert!(
+            page_wide_errors(["a", "a", "", "", "b"])
+                .iter()
+                .all(|e| e.block_id == "a"),
+            "only well-formed ids count as used twice"
+        );
+        // One block past the page's limit: the error names the first one over.
+        let many: Vec<BlockNode> = (0..=MAX_BLOCKS)
+            .map(|i| node(json!({"id": format!("s{i}"), "type": "spacer", "props": {}})))
+            .collect();
+        assert_split_matches(&many);
+        let over = page_wide_errors(many.iter().map(|n| n.id.as_str()));
+        assert_eq!(over.len(), 1);
+        assert_eq!(over[0].block_id, format!("s{MAX_BLOCKS}"));
+        // A valid page has none.
+        assert_split_matches(&many[..3]);
+        assert!(validate_tree(PageType::Page, &many[..3]).is_ok());
     }
 
     #[test]

@@ -96,6 +96,52 @@ pub fn read_draft(doc: &Doc) -> DraftJson {
     DraftJson { page, blocks }
 }
 
+/// One block of the draft as JSON, exactly as [`read_draft`] reads it in its place: found by
+/// its index path (`[i]`: the page's i-th block, `[i, j]`: that block's j-th child …).
+/// `None` when there is no block map there.
+pub fn read_block<T: ReadTxn>(txn: &T, root: &ArrayRef, path: &[u32]) -> Option<Value> {
+    let (&last, parents) = path.split_last()?;
+    let mut array = root.clone();
+    for &i in parents {
+        let Some(Out::YMap(block)) = array.get(txn, i) else {
+            return None;
+        };
+        let Some(Out::YArray(children)) = block.get(txn, "children") else {
+            return None;
+        };
+        array = children;
+    }
+    match array.get(txn, last)? {
+        // The root array is level 1; each block map and children array one more.
+        map @ Out::YMap(_) => Some(out_at(txn, map, 2 * path.len())),
+        _ => None,
+    }
+}
+
+/// What a change inside the `blocks` root touched, from a deep-observe event's path: the
+/// index path of the one block whose content (props, or any key but `id`, `type` and
+/// `children`) changed, or `None` when the tree's shape may have changed (blocks added,
+/// removed or moved, a block map's own keys set).
+pub fn changed_block(path: &yrs::types::Path) -> Option<Vec<u32>> {
+    use yrs::types::PathSegment;
+    let mut blocks = Vec::new();
+    let mut segments = path.iter();
+    loop {
+        // An index into the page's blocks or a container's children: a block map.
+        let Some(PathSegment::Index(i)) = segments.next() else {
+            return None;
+        };
+        blocks.push(*i);
+        match segments.next() {
+            // The block map itself.
+            None => return None,
+            Some(PathSegment::Key(k)) if k.as_ref() == "children" => continue,
+            Some(PathSegment::Key(k)) if matches!(k.as_ref(), "id" | "type") => return None,
+            Some(_) => return Some(blocks),
+        }
+    }
+}
+
 /// A value of the document as JSON, the root types at level 1: a container that would sit
 /// deeper than [`MAX_NESTING`] levels is read as the [marker](too_deep_marker). The recursion
 /// is bounded by that limit, not by the input.
@@ -291,6 +337,18 @@ mod tests {
         assert!(p.body.0.iter().all(|r| r.link.is_none()));
         // A value of the wrong kind shows the default.
         assert_eq!(p.width, "narrow");
+    }
+
+    #[test]
+    fn a_block_missing_its_props_previews_with_their_defaults() {
+        for t in crate::blocks::BlockType::ALL {
+            let node = BlockNode {
+                id: "b".into(),
+                block_type: t.name().into(),
+                ..Default::default()
+            };
+            assert!(preview_block(&node).is_some(), "{}", t.name());
+        }
     }
 
     #[test]

@@ -1,13 +1,23 @@
 //! The canvas: the draft rendered with the storefront's own block components (inside the
 //! shop's theme), each block wrapped with a selection outline, a toolbar, presence tags and
 //! drop zones. Text fields are edited in place (see `text`), bound to `Y.Text`.
+//!
+//! Lists are keyed by block (see `state::Item`) and each block watches its own signal, so a
+//! change re-renders only its block; and a block re-renders only when something other than
+//! its in-place text changes: that text reaches the field's element through
+//! [`LiveFields`], so the element being typed into stays mounted.
 
-use super::tree::{self, children_of, id_of, type_of};
+use super::state::Item;
+use super::tree::{self, children_of};
 use super::{Drag, Ed};
-use crate::blocks::{BlockContext, BlockType, BlockView, Editing, columns};
+use crate::blocks::{
+    BlockContext, BlockNode, BlockType, BlockView, Editing, LiveFields, columns,
+    validate::preview_value,
+};
 use crate::draft::edit::Slot;
 use leptos::prelude::*;
 use serde_json::Value;
+use std::sync::Arc;
 
 #[component]
 pub fn Canvas() -> impl IntoView {
@@ -21,8 +31,11 @@ pub fn Canvas() -> impl IntoView {
             .unwrap_or_default();
         format!("{theme};max-width:{}", ed.device.get().width())
     };
-    let root_items = Signal::derive(move || ed.blocks.get());
-    let empty = move || ed.blocks.with(Vec::is_empty);
+    let root_items = ed.model.with_value(|m| m.root());
+    let empty = {
+        let root = root_items.clone();
+        move || root.with(Vec::is_empty)
+    };
     view! {
         <main
             class="min-w-0 flex-1 overflow-auto px-6 pt-12 pb-24"
@@ -83,15 +96,15 @@ fn EmptyPage() -> impl IntoView {
 
 /// A list of blocks (the page, or a container's children) with drop zones between them.
 #[component]
-fn BlockListEdit(parent: Option<String>, items: Signal<Vec<Value>>) -> impl IntoView {
+fn BlockListEdit(parent: Option<String>, items: ArcRwSignal<Vec<Item>>) -> impl IntoView {
     let end_parent = parent.clone();
     view! {
         <For
             each=move || items.get()
-            key=|node| (id_of(node).to_string(), node.to_string())
-            children=move |node| {
+            key=Item::clone
+            children=move |item| {
                 let parent = parent.clone();
-                view! { <EditBlock node=node parent=parent /> }
+                view! { <EditBlock item=item parent=parent /> }
             }
         />
         <div class="relative">
@@ -126,7 +139,7 @@ fn DropZone(parent: Option<String>, before: Option<String>, tall: bool) -> impl 
             return;
         };
         ed.drag.set(None);
-        let index = ed.blocks.with_untracked(|b| match &before {
+        let index = ed.with_tree(|b| match &before {
             Some(id) => tree::place(b, id).map(|p| p.index),
             None => Some(match &drop_parent {
                 None => b.len(),
@@ -161,10 +174,16 @@ fn DropZone(parent: Option<String>, before: Option<String>, tall: bool) -> impl 
 
 /// One block on the canvas.
 #[component]
-fn EditBlock(node: Value, parent: Option<String>) -> impl IntoView {
+fn EditBlock(item: Item, parent: Option<String>) -> impl IntoView {
     let ed = expect_context::<Ed>();
-    let id = id_of(&node).to_string();
-    let block_type = type_of(&node);
+    let Item {
+        key, id, type_name, ..
+    } = item;
+    let cell = ed
+        .model
+        .try_update_value(|m| m.cell(&key))
+        .unwrap_or_else(|| ArcRwSignal::new(Value::Null));
+    let block_type = BlockType::from_name(&type_name);
     let is_selected = {
         let id = id.clone();
         move || ed.selected.with(|s| s.as_deref() == Some(id.as_str()))
@@ -203,21 +222,28 @@ fn EditBlock(node: Value, parent: Option<String>) -> impl IntoView {
         }
     };
     let inner = match block_type {
-        Some(BlockType::Columns) => view! { <ColumnsEdit node=node.clone() /> }.into_any(),
-        Some(_) => {
-            let node: crate::blocks::BlockNode = crate::draft::node_from_value(&node);
-            match crate::draft::preview_block(&node) {
+        Some(BlockType::Columns) => {
+            view! { <ColumnsEdit block_key=key.clone() id=id.clone() cell=cell /> }.into_any()
+        }
+        Some(t) => {
+            provide_context(live_fields(ed, id.clone(), t, cell.clone()));
+            // Everything but the in-place text: the block re-renders when this changes.
+            let fixed = Memo::new(move |_| {
+                cell.with(|v| {
+                    crate::draft::preview_block(&crate::draft::node_from_value(&without_in_place(
+                        v, t,
+                    )))
+                })
+            });
+            let name = type_name.clone();
+            (move || match fixed.get() {
                 Some(block) => view! { <BlockView block=block /> }.into_any(),
-                None => unknown(&node.block_type).into_any(),
-            }
+                None => unknown(&name).into_any(),
+            })
+            .into_any()
         }
         None => {
-            let name = node
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_string();
-            view! { <div class="vt-block" data-block-id=id.clone()>{unknown(&name)}</div> }
+            view! { <div class="vt-block" data-block-id=id.clone()>{unknown(&type_name)}</div> }
                 .into_any()
         }
     };
@@ -256,6 +282,64 @@ fn EditBlock(node: Value, parent: Option<String>) -> impl IntoView {
     }
 }
 
+/// A block's JSON without its children and the props its component shows in place (those
+/// are live).
+fn without_in_place(v: &Value, t: BlockType) -> Value {
+    let Some(block) = v.as_object() else {
+        return v.clone();
+    };
+    let live = |k: &str| t.fields().iter().any(|f| f.in_place && f.name == k);
+    Value::Object(
+        block
+            .iter()
+            .filter(|(k, _)| k.as_str() != "children")
+            .map(|(k, x)| match (k.as_str(), x.as_object()) {
+                ("props", Some(props)) => (
+                    k.clone(),
+                    Value::Object(
+                        props
+                            .iter()
+                            .filter(|(name, _)| !live(name))
+                            .map(|(name, p)| (name.clone(), p.clone()))
+                            .collect(),
+                    ),
+                ),
+                _ => (k.clone(), x.clone()),
+            })
+            .collect(),
+    )
+}
+
+/// The live values of a block's in-place text fields, from its cell.
+fn live_fields(ed: Ed, id: String, t: BlockType, cell: ArcRwSignal<Value>) -> LiveFields {
+    let value = move |name: &'static str| -> Signal<Value> {
+        let Some(field) = t.fields().iter().find(|f| f.name == name).copied() else {
+            return Signal::stored(Value::Null);
+        };
+        let cell = cell.clone();
+        Memo::new(move |_| {
+            cell.with(|v| preview_value(&field, v.get("props").and_then(|p| p.get(name))))
+        })
+        .into()
+    };
+    let rendered = move || {
+        // The field's content is replaced: put the caret back if it was in this block.
+        #[cfg(feature = "hydrate")]
+        if ed
+            .focus
+            .with_value(|f| f.as_ref().is_some_and(|f| f.block == id))
+        {
+            queue_microtask(move || restore_caret(ed));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ed, &id);
+    };
+    LiveFields {
+        value: Arc::new(value),
+        rendered: Arc::new(rendered),
+    }
+}
+
 fn unknown(type_name: &str) -> impl IntoView + use<> {
     let message = format!(
         "Unknown block type “{}”. It cannot be shown or published: delete it, or ask whoever added it.",
@@ -264,29 +348,39 @@ fn unknown(type_name: &str) -> impl IntoView + use<> {
     view! { <div class="rounded-lg border-2 border-dashed border-amber-400 bg-amber-50 p-6 font-sans text-amber-900">{message}</div> }
 }
 
-/// A `columns` block laid out like the storefront's, with editable children.
+/// A `columns` block laid out like the storefront's, with editable children. Its children
+/// come from their own list: a change inside a column touches neither this block nor its
+/// other children.
 #[component]
-fn ColumnsEdit(node: Value) -> impl IntoView {
-    let id = id_of(&node).to_string();
-    let bn: crate::blocks::BlockNode = crate::draft::node_from_value(&node);
-    let props = match crate::draft::preview_block(&bn).map(|b| b.props) {
-        Some(crate::blocks::BlockProps::Columns(p)) => p,
-        _ => Default::default(),
+fn ColumnsEdit(block_key: String, id: String, cell: ArcRwSignal<Value>) -> impl IntoView {
+    let ed = expect_context::<Ed>();
+    let class = move || {
+        let node: BlockNode = cell.with(crate::draft::node_from_value);
+        let props = match crate::draft::preview_block(&node).map(|b| b.props) {
+            Some(crate::blocks::BlockProps::Columns(p)) => p,
+            _ => Default::default(),
+        };
+        format!("{} relative min-h-24", columns::grid_class(&props))
     };
-    let class = format!("{} relative min-h-24", columns::grid_class(&props));
-    let children: Vec<Value> = children_of(&node).to_vec();
-    let empty = children.is_empty();
-    let items = Signal::derive(move || children.clone());
+    let items = ed
+        .model
+        .try_update_value(|m| m.list(&block_key))
+        .unwrap_or_else(|| ArcRwSignal::new(Vec::new()));
+    let empty = {
+        let items = items.clone();
+        move || items.with(Vec::is_empty)
+    };
+    let drop_parent = Some(id.clone());
     view! {
         <div class="vt-block" data-block-id=id.clone() data-block-type="columns">
             <div class=class>
                 <BlockListEdit parent=Some(id.clone()) items=items />
-                {empty.then(|| view! {
+                <Show when=empty>
                     <div class="col-span-full rounded-lg border-2 border-dashed border-slate-300 p-8 text-center font-sans text-sm text-slate-500">
                         "Empty columns: drag blocks here, or select this block and add from the palette."
-                        <DropZone parent=Some(id.clone()) before=None tall=true />
+                        <DropZone parent=drop_parent.clone() before=None tall=true />
                     </div>
-                })}
+                </Show>
             </div>
         </div>
     }

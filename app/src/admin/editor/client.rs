@@ -4,14 +4,16 @@
 //! over a browser WebSocket.
 
 use crate::draft::{self, DraftJson};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 use yrs::encoding::read::Cursor;
 use yrs::sync::{Awareness, Message, MessageReader, SyncMessage};
 use yrs::undo::{Options as UndoOptions, UndoManager};
 use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
-use yrs::{ArrayRef, Doc, MapRef, Origin, ReadTxn, Transact, TransactionMut, Update};
+use yrs::{
+    ArrayRef, DeepObservable, Doc, MapRef, Origin, ReadTxn, Transact, TransactionMut, Update,
+};
 
 /// Origin of this person's own edits: the only origin their undo manager tracks.
 pub const LOCAL: &str = "vitrine-local";
@@ -35,7 +37,25 @@ pub struct Client {
     undo: UndoManager<()>,
     /// Encoded frames with local updates, waiting for the transport.
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// What changed in the blocks since the editor last looked, from every transaction
+    /// (local edits, undo, remote updates).
+    changes: Arc<Mutex<Changes>>,
     next_id: u64,
+}
+
+/// The blocks' changes since the last [`Client::take_changes`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The tree's shape may have changed: read it all again.
+    pub shape: bool,
+    /// Blocks whose content changed, by index path (see [`draft::changed_block`]).
+    pub blocks: BTreeSet<Vec<u32>>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        !self.shape && self.blocks.is_empty()
+    }
 }
 
 fn now_ms() -> u64 {
@@ -68,6 +88,23 @@ impl Client {
             }
         })
         .expect("a fresh document accepts observers");
+        let changes: Arc<Mutex<Changes>> = Arc::default();
+        let seen = changes.clone();
+        blocks.observe_deep("vitrine-changes", move |_, events| {
+            if let Ok(mut c) = seen.lock() {
+                for e in events.iter() {
+                    if c.shape {
+                        break;
+                    }
+                    match draft::changed_block(&e.path()) {
+                        Some(path) => {
+                            c.blocks.insert(path);
+                        }
+                        None => c.shape = true,
+                    }
+                }
+            }
+        });
         let mut undo = UndoManager::with_options(UndoOptions {
             capture_timeout_millis: UNDO_CAPTURE_MS,
             tracked_origins: HashSet::from([Origin::from(LOCAL)]),
@@ -83,6 +120,7 @@ impl Client {
             awareness,
             undo,
             outbox,
+            changes,
             next_id: 0,
         }
     }
@@ -152,6 +190,24 @@ impl Client {
         let root = self.blocks_root();
         let mut txn = self.doc().transact_mut_with(LOCAL);
         f(&mut txn, &root)
+    }
+
+    /// The draft's page fields (its `page` map), read leniently.
+    pub fn page_fields(&self) -> draft::PageFields {
+        let page = draft::edit::roots(self.doc()).0;
+        let txn = self.doc().transact();
+        let text = |field: draft::PageField| match yrs::Map::get(&page, &txn, field.name()) {
+            Some(yrs::Out::Any(yrs::Any::String(s))) => s.to_string(),
+            Some(yrs::Out::YText(t)) => yrs::GetString::get_string(&t, &txn),
+            _ => String::new(),
+        };
+        let optional = |field| Some(text(field)).filter(|v| !v.is_empty());
+        draft::PageFields {
+            title: text(draft::PageField::Title),
+            slug: text(draft::PageField::Slug),
+            seo_title: optional(draft::PageField::SeoTitle),
+            seo_description: optional(draft::PageField::SeoDescription),
+        }
     }
 
     /// Runs one local edit of the page's own fields (the draft's `page` map).
@@ -234,6 +290,21 @@ impl Client {
     /// The draft as JSON.
     pub fn read(&self) -> DraftJson {
         draft::read_draft(self.doc())
+    }
+
+    /// What changed in the blocks since the last call.
+    pub fn take_changes(&self) -> Changes {
+        self.changes
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
+    }
+
+    /// One block as JSON, by index path (as [`Changes::blocks`] name them).
+    pub fn read_block(&self, path: &[u32]) -> Option<serde_json::Value> {
+        // The root first: getting it takes a write transaction.
+        let root = self.blocks_root();
+        draft::read_block(&self.doc().transact(), &root, path)
     }
 
     /// A block id no one else will pick: this client's id and a counter.

@@ -21,9 +21,7 @@ use {
 /// The kind of a block's text field, if it is one.
 #[cfg(feature = "hydrate")]
 fn field_kind(ed: Ed, block: &str, field: &str) -> Option<FieldKind> {
-    let t = ed
-        .blocks
-        .with_untracked(|b| super::tree::find(b, block).and_then(super::tree::type_of))?;
+    let t = ed.with_tree(|b| super::tree::find(b, block).and_then(super::tree::type_of))?;
     let kind = BlockType::fields(t).iter().find(|f| f.name == field)?.kind;
     matches!(
         kind,
@@ -94,8 +92,7 @@ pub fn before_input(ed: Ed, e: InputEvent) {
             return;
         }
         let current = ed
-            .blocks
-            .with_untracked(|b| prop_text(b, &block, &field))
+            .with_tree(|b| prop_text(b, &block, &field))
             .unwrap_or_default();
         let len = current.encode_utf16().count() as u32;
         let (start, end) = text::selection_in(&el).unwrap_or((len, len));
@@ -183,7 +180,7 @@ pub fn before_input(ed: Ed, e: InputEvent) {
 /// Toggles bold/italic on a range: on unless the range's first character has it already.
 #[cfg(feature = "hydrate")]
 pub fn toggle_mark(ed: Ed, block: &str, field: &str, start: u32, end: u32, mark: &str) {
-    let has = ed.blocks.with_untracked(|b| {
+    let has = ed.with_tree(|b| {
         let rich = crate::blocks::RichText::from_value(super::tree::prop(b, block, field)?)?;
         let mut pos = 0u32;
         for run in rich.0 {
@@ -225,8 +222,7 @@ pub fn after_input(ed: Ed, e: leptos::ev::Event) {
             return;
         };
         let current = ed
-            .blocks
-            .with_untracked(|b| prop_text(b, &block, &field))
+            .with_tree(|b| prop_text(b, &block, &field))
             .unwrap_or_default();
         let shown = text::field_text(&el);
         if let Some((at, delete, insert)) = text_diff(&current, &shown) {
@@ -238,6 +234,9 @@ pub fn after_input(ed: Ed, e: leptos::ev::Event) {
                 end,
             }));
             ed.splice(&block, &field, at, delete, &insert);
+            // The browser changed the field's DOM itself: the block is mounted anew from the
+            // draft rather than patched.
+            ed.model.update_value(|m| m.remount(&block));
         }
     }
     #[cfg(not(feature = "hydrate"))]
@@ -351,10 +350,7 @@ fn on_key(ed: Ed, e: leptos::ev::KeyboardEvent) {
         }
         "ArrowUp" | "ArrowDown" => {
             e.prevent_default();
-            if let Some(next) = ed
-                .blocks
-                .with_untracked(|b| super::tree::neighbour(b, &id, key == "ArrowUp"))
-            {
+            if let Some(next) = ed.with_tree(|b| super::tree::neighbour(b, &id, key == "ArrowUp")) {
                 ed.select(Some(next));
             }
         }

@@ -28,9 +28,7 @@ pub fn Inspector() -> impl IntoView {
 #[component]
 fn BlockInspector(id: String) -> impl IntoView {
     let ed = expect_context::<Ed>();
-    let block_type = ed
-        .blocks
-        .with_untracked(|b| tree::find(b, &id).and_then(tree::type_of));
+    let block_type = ed.with_tree(|b| tree::find(b, &id).and_then(tree::type_of));
     let block_errors = {
         let id = id.clone();
         move || {
@@ -78,14 +76,13 @@ fn BlockInspector(id: String) -> impl IntoView {
 #[component]
 fn FieldControl(id: String, desc: FieldDescriptor) -> impl IntoView {
     let ed = expect_context::<Ed>();
-    let value = {
-        let id = id.clone();
-        Memo::new(move |_| {
-            ed.blocks
-                .with(|b| tree::prop(b, &id, desc.name).cloned())
-                .unwrap_or(Value::Null)
-        })
-    };
+    // The block's own signal: the control follows this block's changes only.
+    let cell = ed.model.with_value(|m| m.cell_of_id(&id));
+    let value = Memo::new(move |_| {
+        cell.as_ref()
+            .and_then(|c| c.with(|v| v.get("props")?.get(desc.name).cloned()))
+            .unwrap_or(Value::Null)
+    });
     let error = {
         let id = id.clone();
         move || {

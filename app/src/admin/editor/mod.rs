@@ -9,6 +9,7 @@ pub mod dialogs;
 pub mod input;
 pub mod inspector;
 pub mod palette;
+pub mod state;
 #[cfg(feature = "hydrate")]
 pub mod text;
 pub mod toast;
@@ -19,7 +20,7 @@ pub mod tree;
 
 use crate::admin::api;
 use crate::api_types::{PageAnswer, Presence};
-use crate::blocks::{BlockNode, BlockType, PageType, ValidationError, validate_tree};
+use crate::blocks::{BlockType, PageType, ValidationError};
 use crate::draft::edit::{self, Slot};
 use crate::draft::{PageField, PageFields};
 use client::Client;
@@ -129,10 +130,12 @@ impl PageInfo {
 pub struct Ed {
     pub page_id: i64,
     pub info: RwSignal<Option<PageInfo>>,
-    pub blocks: RwSignal<Vec<Value>>,
+    /// The draft's blocks, block by block (see `state`).
+    pub model: StoredValue<state::Model>,
+    /// Every validation error of the draft (kept by the model, block by block).
+    pub errors: Signal<Vec<ValidationError>>,
     /// The draft's page fields (title, address, search appearance), as the draft has them.
     pub page: RwSignal<PageFields>,
-    pub errors: Memo<Vec<ValidationError>>,
     pub selected: RwSignal<Option<String>>,
     pub status: RwSignal<Conn>,
     pub peers: RwSignal<Vec<Peer>>,
@@ -166,21 +169,12 @@ pub fn color_for(seed: u64) -> &'static str {
 
 impl Ed {
     fn new(page_id: i64) -> Self {
-        let info: RwSignal<Option<PageInfo>> = RwSignal::new(None);
-        let blocks: RwSignal<Vec<Value>> = RwSignal::new(Vec::new());
-        let errors = Memo::new(move |_| {
-            let page_type = info
-                .with(|i| i.as_ref().map(PageInfo::page_type))
-                .unwrap_or(PageType::Page);
-            blocks.with(|b| {
-                let nodes: Vec<BlockNode> = b.iter().map(crate::draft::node_from_value).collect();
-                validate_tree(page_type, &nodes).err().unwrap_or_default()
-            })
-        });
+        let model = state::Model::new();
+        let errors = model.errors().into();
         Self {
             page_id,
-            info,
-            blocks,
+            info: RwSignal::new(None),
+            model: StoredValue::new(model),
             page: RwSignal::new(PageFields::default()),
             errors,
             selected: RwSignal::new(None),
@@ -227,17 +221,66 @@ impl Ed {
         }
     }
 
-    /// Re-reads the draft into the signals the views watch.
+    /// Runs `f` on the draft's block tree as JSON (not reactive).
+    pub fn with_tree<R>(&self, f: impl FnOnce(&[Value]) -> R) -> R {
+        self.model.with_value(|m| f(m.tree()))
+    }
+
+    /// Brings the views up to date with the draft: re-reads only the blocks whose content
+    /// changed since the last time (the whole tree when its shape changed) and sets only the
+    /// signals whose value changed.
     pub fn refresh(&self) {
-        if let Some((draft, undo, redo)) =
-            self.with_client(|c| (c.read(), c.can_undo(), c.can_redo()))
-        {
-            self.blocks.set(draft.blocks);
-            let page = PageFields::from_map(&draft.page);
-            if self.page.with_untracked(|p| *p != page) {
-                self.page.set(page);
+        enum Read {
+            Tree(Vec<Value>),
+            Blocks(Vec<(Vec<u32>, Option<Value>)>),
+        }
+        let Some((read, undo, redo)) = self.with_client(|c| {
+            let changes = c.take_changes();
+            let read = if changes.shape {
+                Read::Tree(c.read().blocks)
+            } else {
+                Read::Blocks(
+                    changes
+                        .blocks
+                        .into_iter()
+                        .map(|path| {
+                            let block = c.read_block(&path);
+                            (path, block)
+                        })
+                        .collect(),
+                )
+            };
+            (read, c.can_undo(), c.can_redo())
+        }) else {
+            return;
+        };
+        let whole = match read {
+            Read::Tree(tree) => {
+                self.model.update_value(|m| m.replace(tree));
+                false
             }
+            Read::Blocks(blocks) => self
+                .model
+                .try_update_value(|m| {
+                    blocks
+                        .into_iter()
+                        .any(|(path, block)| !block.is_some_and(|b| m.update(&path, b)))
+                })
+                .unwrap_or(false),
+        };
+        if whole && let Some(tree) = self.with_client(|c| c.read().blocks) {
+            self.model.update_value(|m| m.replace(tree));
+        }
+        // The page's own fields: four short strings, read each time.
+        if let Some(page) = self.with_client(|c| c.page_fields())
+            && self.page.with_untracked(|p| *p != page)
+        {
+            self.page.set(page);
+        }
+        if self.can_undo.get_untracked() != undo {
             self.can_undo.set(undo);
+        }
+        if self.can_redo.get_untracked() != redo {
             self.can_redo.set(redo);
         }
     }
@@ -296,13 +339,13 @@ impl Ed {
 
     /// Move up/down (keyboard and toolbar), into and out of columns.
     pub fn step_move(&self, id: &str, up: bool) {
-        if let Some(slot) = self.blocks.with_untracked(|b| tree::step_slot(b, id, up)) {
+        if let Some(slot) = self.with_tree(|b| tree::step_slot(b, id, up)) {
             self.move_to(id, slot);
         }
     }
 
     pub fn remove(&self, id: &str) {
-        let next = self.blocks.with_untracked(|b| {
+        let next = self.with_tree(|b| {
             tree::neighbour(b, id, false)
                 .filter(|n| {
                     tree::find(
@@ -465,6 +508,14 @@ pub fn EditorPage() -> impl IntoView {
     let ed = Ed::new(page_id);
     provide_context(ed);
 
+    // Blocks are validated for the page's type.
+    Effect::new(move || {
+        let page_type = ed
+            .info
+            .with(|i| i.as_ref().map(PageInfo::page_type))
+            .unwrap_or(PageType::Page);
+        ed.model.update_value(|m| m.set_page_type(page_type));
+    });
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
         if started.is_none() {

@@ -36,7 +36,7 @@ pub fn Palette() -> impl IntoView {
                             on:dragend=move |_| ed.drag.set(None)
                             on:click=move |e| {
                                 e.stop_propagation();
-                                let slot = ed.blocks.with_untracked(|b| tree::insert_slot(b, ed.selected.get_untracked().as_deref()));
+                                let slot = ed.with_tree(|b| tree::insert_slot(b, ed.selected.get_untracked().as_deref()));
                                 ed.insert(t, slot);
                             }>
                             <span class="inline-block h-2 w-2 rounded-sm bg-slate-300"></span>

@@ -202,8 +202,7 @@ fn retry(ed: Ed, attempt: u32) {
 /// its place in the text around remote edits.
 fn receive(ed: Ed, data: &[u8]) {
     let before = ed.focus.get_value().and_then(|f| {
-        ed.blocks
-            .with_untracked(|b| super::tree::prop_text(b, &f.block, &f.field))
+        ed.with_tree(|b| super::tree::prop_text(b, &f.block, &f.field))
             .map(|text| (f, text))
     });
     let mut replies = Vec::new();
@@ -214,9 +213,8 @@ fn receive(ed: Ed, data: &[u8]) {
             if got.doc {
                 ed.refresh();
                 if let Some((mut f, old)) = before
-                    && let Some(new) = ed
-                        .blocks
-                        .with_untracked(|b| super::tree::prop_text(b, &f.block, &f.field))
+                    && let Some(new) =
+                        ed.with_tree(|b| super::tree::prop_text(b, &f.block, &f.field))
                     && let Some((at, del, ins)) = crate::draft::edit::text_diff(&old, &new)
                 {
                     let ins = ins.encode_utf16().count() as u32;
