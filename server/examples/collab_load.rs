@@ -247,8 +247,13 @@ async fn sender(
                 Some(Ok(WsMessage::Binary(data))) => {
                     totals.received.fetch_add(1, Ordering::Relaxed);
                     // y-sync SyncStep1: [0 = sync, 0 = step 1, state vector].
+                    // (Only those are decoded: the state vector is a length-prefixed buffer.)
                     if data.len() >= 2 && data[0] == 0 && data[1] == 0 {
-                        let sv = StateVector::decode_v1(&data[2..]).map_err(|e| e.to_string())?;
+                        let Message::Sync(SyncMessage::SyncStep1(sv)) =
+                            Message::decode_v1(&data).map_err(|e| e.to_string())?
+                        else {
+                            continue;
+                        };
                         let reply = doc.transact().encode_state_as_update_v1(&sv);
                         let frame = Message::Sync(SyncMessage::SyncStep2(reply)).encode_v1();
                         ws.send(WsMessage::Binary(frame.into())).await.map_err(|e| e.to_string())?;
