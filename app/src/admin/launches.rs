@@ -588,7 +588,12 @@ mod tests {
             message: "`x` is not ready for stage".into(),
             body: serde_json::json!({
                 "error": {"code": "not_ready", "message": "`x` is not ready for stage", "request_id": ""},
-                "issues": [{"field": "domains.stage", "message": "Required for stage: add a host"}],
+                "issues": [crate::shop_config::Issue {
+                    step: crate::shop_config::Step::Domains,
+                    field: "domains.stage".into(),
+                    message: "Required for stage: add a host".into(),
+                    invalid: false,
+                }],
             }),
         };
         assert_eq!(
