@@ -12,7 +12,7 @@
 use crate::sync::lock;
 use bytes::Bytes;
 use hashlink::LruCache;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -73,6 +73,9 @@ pub struct RenderCache {
 #[derive(Default)]
 struct Shops {
     by_id: HashMap<i64, ShopPages>,
+    /// Every shop that holds pages, by the bytes it holds: the largest is found without
+    /// looking at every shop (eviction runs on most inserts once the cache is full).
+    by_size: BTreeSet<(usize, i64)>,
     bytes: usize,
     pages: usize,
 }
@@ -144,9 +147,14 @@ impl RenderCache {
                 pages: LruCache::new_unbounded(),
                 bytes: 0,
             });
+        let shop_id = page.shop_id;
         let previous = shop.pages.insert(path.to_string(), page);
         let freed = previous.as_ref().map_or(0, |p| p.cost(path));
+        let before = shop.bytes;
         shop.bytes = shop.bytes + cost - freed;
+        let after = shop.bytes;
+        shops.by_size.remove(&(before, shop_id));
+        shops.by_size.insert((after, shop_id));
         shops.bytes = shops.bytes + cost - freed;
         if previous.is_none() {
             shops.pages += 1;
@@ -226,6 +234,7 @@ impl RenderCache {
             let mut shops = lock(&self.shops);
             self.generation.fetch_add(1, Ordering::AcqRel);
             if let Some(shop) = shops.by_id.remove(&shop_id) {
+                shops.by_size.remove(&(shop.bytes, shop_id));
                 shops.bytes -= shop.bytes;
                 shops.pages -= shop.pages.len();
             }
@@ -272,18 +281,24 @@ impl Shops {
     /// Drops the least recently used page of the shop holding the most bytes; `false` when
     /// there is nothing left to drop.
     fn evict_from_largest(&mut self) -> bool {
-        let Some((&shop_id, shop)) = self.by_id.iter_mut().max_by_key(|(_, s)| s.bytes) else {
+        let Some(&(_, shop_id)) = self.by_size.last() else {
+            return false;
+        };
+        let Some(shop) = self.by_id.get_mut(&shop_id) else {
             return false;
         };
         let Some((path, page)) = shop.pages.remove_lru() else {
             return false;
         };
         let cost = page.cost(&path);
+        self.by_size.remove(&(shop.bytes, shop_id));
         shop.bytes -= cost;
         self.bytes -= cost;
         self.pages -= 1;
         if shop.pages.is_empty() {
             self.by_id.remove(&shop_id);
+        } else {
+            self.by_size.insert((shop.bytes, shop_id));
         }
         true
     }
