@@ -1,32 +1,13 @@
 //! Revision history: who and when and what changed, viewing, restoring (optionally into the
 //! draft), unpublishing.
 
-use crate::common::{TestApp, login, shop_with_members, ws_connect};
+use crate::common::{TestApp, api, login, shop_with_members, ws_connect};
 use crate::yclient::YClient;
 use serde_json::{Value, json};
 use std::time::Duration;
 use yrs::{Any, Array, Map, MapPrelim, Transact};
 
 const PW: &str = "password-123";
-
-async fn api(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    cookie: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app
-        .client
-        .request(method, format!("{}/api/v1{path}", app.base))
-        .header("cookie", cookie);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn history_restore_and_unpublish() {

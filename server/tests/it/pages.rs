@@ -2,7 +2,7 @@
 
 use crate::{common, yclient};
 
-use crate::common::{TestApp, login, shop_with_members, ws_connect};
+use crate::common::{TestApp, api, login, shop_with_members, ws_connect};
 use crate::yclient::YClient;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -19,25 +19,6 @@ async fn patch(app: &TestApp, cookie: &str, page: i64, body: Value) -> (u16, Val
         .send()
         .await
         .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn api(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    cookie: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app
-        .client
-        .request(method, format!("{}/api/v1{path}", app.base))
-        .header("cookie", cookie);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }

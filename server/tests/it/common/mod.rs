@@ -250,3 +250,24 @@ pub fn preview_cookie(page_id: i64, url: &str) -> String {
     let token = url.rsplit("/preview/").next().unwrap_or_default();
     format!("vitrine_preview_{page_id}={token}")
 }
+
+/// A JSON request to `/api/v1{path}` as the holder of `cookie`: the status and the JSON body
+/// (`null` when there is none).
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = app
+        .client
+        .request(method, format!("{}/api/v1{path}", app.base))
+        .header("cookie", cookie);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
