@@ -64,3 +64,35 @@ pub async fn start(db: &TestDb, port: u16) -> Server {
     server.kill();
     panic!("vitrine did not start");
 }
+
+/// Logs in as the sample seed's editor at `login_base` and finds the sample's About page
+/// through `pages_base` (the same server, or another replica): the session cookie and the
+/// page's id.
+pub async fn sample_editor_and_about_page(login_base: &str, pages_base: &str) -> (String, i64) {
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{login_base}/api/v1/session"))
+        .json(&serde_json::json!({"email": "editor@harborandpine.example", "password": "vitrine-demo"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = crate::common::session_cookie(&login).unwrap();
+    let pages: serde_json::Value = client
+        .get(format!("{pages_base}/api/v1/shops/demo/pages"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = pages["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "about")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    (cookie, page)
+}

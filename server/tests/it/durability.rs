@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use crate::binary::{Server, free_port, start, vitrine};
+use crate::binary::{Server, free_port, sample_editor_and_about_page, start, vitrine};
 use crate::yclient::YClient;
 use std::time::Duration;
 use yrs::updates::decoder::Decode;
@@ -38,31 +38,7 @@ impl Sample {
         assert!(status.success());
         let port = free_port();
         let server = start(&db, port).await;
-        let client = reqwest::Client::new();
-        let login = client
-            .post(format!("{}/api/v1/session", server.base))
-            .json(&serde_json::json!({"email": "editor@harborandpine.example", "password": "vitrine-demo"}))
-            .send()
-            .await
-            .unwrap();
-        let cookie = common::session_cookie(&login).unwrap();
-        let pages: serde_json::Value = client
-            .get(format!("{}/api/v1/shops/demo/pages", server.base))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let page = pages["pages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["slug"] == "about")
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap();
+        let (cookie, page) = sample_editor_and_about_page(&server.base, &server.base).await;
         Self {
             db,
             port,

@@ -2,7 +2,7 @@
 //! need PostgreSQL: without `VITRINE_TEST_DATABASE_URL` they return at once (`scripts/test`
 //! runs them in its PostgreSQL pass).
 
-use crate::binary::{Server, free_port, start, vitrine};
+use crate::binary::{Server, free_port, sample_editor_and_about_page, start, vitrine};
 use crate::common::{self, TestDb};
 use crate::yclient::YClient;
 use std::collections::HashMap;
@@ -41,31 +41,7 @@ impl Pair {
         // A first: B then reuses the preview key A generated in their shared data directory.
         let a = start(&db, free_port()).await;
         let b = start(&db, free_port()).await;
-        let client = reqwest::Client::new();
-        let login = client
-            .post(format!("{}/api/v1/session", a.base))
-            .json(&serde_json::json!({"email": "editor@harborandpine.example", "password": "vitrine-demo"}))
-            .send()
-            .await
-            .unwrap();
-        let cookie = common::session_cookie(&login).unwrap();
-        let pages: serde_json::Value = client
-            .get(format!("{}/api/v1/shops/demo/pages", b.base))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let page = pages["pages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["slug"] == "about")
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap();
+        let (cookie, page) = sample_editor_and_about_page(&a.base, &b.base).await;
         Some(Self {
             a,
             b,
