@@ -46,21 +46,8 @@ async fn api(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let url = format!("{}/api/v1{path}", app.base);
-    let req = match method {
-        "GET" => app.client.get(url),
-        "PUT" => app.client.put(url),
-        "DELETE" => app.client.delete(url),
-        _ => app.client.post(url),
-    }
-    .header("cookie", cookie);
-    let req = match body {
-        Some(b) => req.json(&b),
-        None => req,
-    };
-    let res = req.send().await.expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+    common::api(app, method, path, cookie, body).await
 }
 
 /// Polls a job until it finishes.
