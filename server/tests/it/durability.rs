@@ -8,19 +8,7 @@ use crate::binary::{Server, free_port, sample_editor_and_about_page, start, vitr
 use crate::yclient::YClient;
 use std::time::Duration;
 use yrs::updates::decoder::Decode;
-use yrs::{Any, Array, Map, MapPrelim, Out, Transact};
-
-fn ids(client: &YClient) -> Vec<String> {
-    let blocks = client.doc.get_or_insert_array("blocks");
-    let txn = client.doc.transact();
-    blocks
-        .iter(&txn)
-        .filter_map(|b| match b {
-            Out::YMap(m) => m.get(&txn, "id").map(|v| v.to_string(&txn)),
-            _ => None,
-        })
-        .collect()
-}
+use yrs::{Any, Array, MapPrelim, Transact};
 
 /// The seeded sample on the real binary, an editor's session cookie and the About page.
 struct Sample {
@@ -83,7 +71,7 @@ async fn edits_seen_by_another_client_survive_sigkill() {
         }
         // Kill the moment B has A's latest edit.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while !ids(&b).contains(&last) {
+        while !b.block_ids().contains(&last) {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "B never saw A's edit"
@@ -91,10 +79,10 @@ async fn edits_seen_by_another_client_survive_sigkill() {
             b.pump(Duration::from_millis(2)).await;
         }
         sample.server.kill();
-        seen_by_b = ids(&b);
+        seen_by_b = b.block_ids();
         sample.server = start(&sample.db, port).await;
         let c = sample.join().await;
-        let after = ids(&c);
+        let after = c.block_ids();
         for id in &seen_by_b {
             assert!(
                 after.contains(id),
@@ -116,7 +104,7 @@ async fn sigterm_closes_collaborators_and_compacts_their_room() {
         a.flush().await;
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !ids(&b).contains(&"term-4".to_string()) {
+    while !b.block_ids().contains(&"term-4".to_string()) {
         assert!(
             tokio::time::Instant::now() < deadline,
             "B never saw A's edit"

@@ -12,7 +12,7 @@ use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Message};
 use yrs::types::ToJson;
 use yrs::updates::encoder::Encode;
-use yrs::{Any, Array, ClientID, Map, Out, Transact};
+use yrs::{Any, ClientID, Transact};
 
 /// The seeded sample served by replicas A and B, an editor's cookie and the About page.
 struct Pair {
@@ -61,18 +61,6 @@ impl Pair {
     }
 }
 
-fn ids(client: &YClient) -> Vec<String> {
-    let blocks = client.doc.get_or_insert_array("blocks");
-    let txn = client.doc.transact();
-    blocks
-        .iter(&txn)
-        .filter_map(|b| match b {
-            Out::YMap(m) => m.get(&txn, "id").map(|v| v.to_string(&txn)),
-            _ => None,
-        })
-        .collect()
-}
-
 /// The client's blocks as JSON (maps compare by content, whatever their key order).
 fn json_of(client: &YClient) -> serde_json::Value {
     let blocks = client.doc.get_or_insert_array("blocks");
@@ -85,7 +73,7 @@ fn json_of(client: &YClient) -> serde_json::Value {
 /// Pumps `client` until it has block `id`; the time it took.
 async fn wait_for(client: &mut YClient, id: &str) -> Duration {
     let started = Instant::now();
-    while !ids(client).iter().any(|i| i == id) {
+    while !client.block_ids().iter().any(|i| i == id) {
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "{id} never arrived"
@@ -195,13 +183,13 @@ async fn a_replica_killed_mid_editing_loses_nothing_the_other_side_saw() {
     }
     wait_for(&mut on_b, "k29").await;
     pair.a.kill();
-    let seen = ids(&on_b);
+    let seen = on_b.block_ids();
     // B's client carries on; A's client reconnects to the surviving replica.
     on_b.push_block("after-kill", "divider", &[]);
     on_b.flush().await;
     let mut again = pair.join(&pair.b).await;
     wait_for(&mut again, "after-kill").await;
-    let now = ids(&again);
+    let now = again.block_ids();
     for id in &seen {
         assert!(now.contains(id), "{id} was seen on B but lost when A died");
     }

@@ -24,6 +24,20 @@ pub struct YClient {
 }
 
 impl YClient {
+    /// The ids of the draft's top-level blocks, in order.
+    pub fn block_ids(&self) -> Vec<String> {
+        use yrs::{Array, Map, Out, Transact};
+        let blocks = self.doc.get_or_insert_array("blocks");
+        let txn = self.doc.transact();
+        blocks
+            .iter(&txn)
+            .filter_map(|b| match b {
+                Out::YMap(m) => m.get(&txn, "id").map(|v| v.to_string(&txn)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Appends a block map (`id`, `type`, `props` with plain values) to the draft's blocks;
     /// `flush` sends it.
     pub fn push_block(&self, id: &str, block_type: &str, props: &[(&str, yrs::Any)]) {
