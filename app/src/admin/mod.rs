@@ -142,9 +142,13 @@ fn launches_view(page: LaunchView) -> AnyView {
     }
 }
 
-/// A route whose view is one of the lazy functions above: `$route` shows `$view`.
+/// A route whose view is one of the lazy functions above: `$route` shows `$lazy($arg)`.
+/// In a split build its `preload` loads `$lazy`'s module (`$preload` is the loader `#[lazy]`
+/// generates, `__preload_<function>`). The router awaits `preload` before it hydrates the
+/// route, so the view is ready when hydration reaches it; without that, hydration finds the
+/// server's HTML where it expects the placeholder of a view still loading, and panics.
 macro_rules! lazy_route {
-    ($route:ident => $view:expr) => {
+    ($route:ident => $lazy:ident($($arg:expr)?), $preload:ident) => {
         struct $route;
         impl LazyRoute for $route {
             fn data() -> Self {
@@ -153,22 +157,26 @@ macro_rules! lazy_route {
             async fn view(_: Self) -> AnyView {
                 // Without `#[lazy]` (an unsplit wasm build) the function is plain and sync.
                 #[cfg(any(feature = "ssr", wasm_split))]
-                let view = $view.await;
+                let view = $lazy($($arg)?).await;
                 #[cfg(not(any(feature = "ssr", wasm_split)))]
-                let view = $view;
+                let view = $lazy($($arg)?);
                 view
+            }
+            async fn preload() {
+                #[cfg(all(wasm_split, not(feature = "ssr")))]
+                $preload().await;
             }
         }
     };
 }
 
-lazy_route!(EditorRoute => editor_view());
-lazy_route!(ConfiguratorRoute => configurator_view());
-lazy_route!(OrdersRoute => orders_view(OrdersView::Shop));
-lazy_route!(OrderRoute => orders_view(OrdersView::Order));
-lazy_route!(LaunchRoute => launches_view(LaunchView::Launch));
-lazy_route!(JobRoute => launches_view(LaunchView::Job));
-lazy_route!(OperatorRoute => launches_view(LaunchView::Operator));
+lazy_route!(EditorRoute => editor_view(), __preload_editor_view);
+lazy_route!(ConfiguratorRoute => configurator_view(), __preload_configurator_view);
+lazy_route!(OrdersRoute => orders_view(OrdersView::Shop), __preload_orders_view);
+lazy_route!(OrderRoute => orders_view(OrdersView::Order), __preload_orders_view);
+lazy_route!(LaunchRoute => launches_view(LaunchView::Launch), __preload_launches_view);
+lazy_route!(JobRoute => launches_view(LaunchView::Job), __preload_launches_view);
+lazy_route!(OperatorRoute => launches_view(LaunchView::Operator), __preload_launches_view);
 
 /// Vitrine's mark, top left of admin pages.
 #[component]
