@@ -290,3 +290,31 @@ test('an editor whose session ends elsewhere is disconnected and sent to log in 
   expect(a.errors).toEqual([]);
   await a.context.close();
 });
+
+test('text composed with an input method (IME) reaches the draft, and typing goes on after it', async ({ browser, playwright }) => {
+  const pageId = await newPage(playwright, 'Composed');
+  const a = await openEditor(browser, pageId);
+  await a.page.locator('[data-testid=palette] button[data-block-type=rich_text]').click();
+  await expect(richBody(a.page)).toHaveText('Write something here.');
+  await richBody(a.page).click();
+  await a.page.keyboard.press('End');
+
+  // What an IME sends: composition updates the editor leaves to the browser, then the
+  // committed text. The editor reads the composed text back from the DOM into the draft.
+  const cdp = await a.context.newCDPSession(a.page);
+  await cdp.send('Input.imeSetComposition', { text: 'に', selectionStart: 1, selectionEnd: 1 });
+  await cdp.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 });
+  await cdp.send('Input.insertText', { text: '日本' });
+  await expect(richBody(a.page)).toHaveText('Write something here.日本');
+  // The caret is after the composed text: plain typing continues there.
+  await a.page.keyboard.type(' ok', { delay: 20 });
+  await expect(richBody(a.page)).toHaveText('Write something here.日本 ok');
+
+  // It is in the draft, not only on this screen: another editor opening the page sees it.
+  const b = await openEditor(browser, pageId);
+  await expect(richBody(b.page)).toHaveText('Write something here.日本 ok');
+  expect(a.errors).toEqual([]);
+  expect(b.errors).toEqual([]);
+  await a.context.close();
+  await b.context.close();
+});

@@ -50,6 +50,7 @@ pub fn Canvas() -> impl IntoView {
                 on:submit=|e| e.prevent_default()
                 on:beforeinput=move |e| super::input::before_input(ed, e)
                 on:input=move |e| super::input::after_input(ed, e)
+                on:compositionend=move |e| super::input::composed(ed, e)
                 on:keyup=move |_| super::input::track(ed)
                 on:mouseup=move |_| super::input::track(ed)
                 on:focusin=move |_| super::input::track(ed)

@@ -82,7 +82,7 @@ pub fn before_input(ed: Ed, e: InputEvent) {
         };
         let input_type = e.input_type();
         if input_type == "insertCompositionText" {
-            return; // an IME is composing: reconciled in `after_input`
+            return; // an IME is composing: reconciled in `composed` when it ends
         }
         e.prevent_default();
         let Some(kind) = field_kind(ed, &block, &field) else {
@@ -206,8 +206,9 @@ pub fn toggle_mark(ed: Ed, block: &str, field: &str, start: u32, end: u32, mark:
     ed.format(block, field, start, end - start, mark, value);
 }
 
-/// After an input the editor did not intercept (an IME composition): the DOM's text is
-/// compared with the draft and the difference applied.
+/// After an input the editor did not intercept: the DOM's text is compared with the draft and
+/// the difference applied. While an IME composes, nothing is read (`composed` does it once the
+/// composition ends: Chromium's last `input` of a composition is still marked composing).
 pub fn after_input(ed: Ed, e: leptos::ev::Event) {
     #[cfg(feature = "hydrate")]
     {
@@ -217,30 +218,44 @@ pub fn after_input(ed: Ed, e: leptos::ev::Event) {
         {
             return;
         }
-        let Some(target) = e.target() else { return };
-        let Some((el, block, field)) = text::field_at(&target) else {
-            return;
-        };
-        let current = ed
-            .with_tree(|b| prop_text(b, &block, &field))
-            .unwrap_or_default();
-        let shown = text::field_text(&el);
-        if let Some((at, delete, insert)) = text_diff(&current, &shown) {
-            let (start, end) = text::selection_in(&el).unwrap_or((0, 0));
-            ed.focus.set_value(Some(Focus {
-                block: block.clone(),
-                field: field.clone(),
-                start,
-                end,
-            }));
-            ed.splice(&block, &field, at, delete, &insert);
-            // The browser changed the field's DOM itself: the block is mounted anew from the
-            // draft rather than patched.
-            ed.model.update_value(|m| m.remount(&block));
-        }
+        reconcile(ed, &e);
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (ed, e);
+}
+
+/// An IME composition ended: the text it left in the field goes into the draft.
+pub fn composed(ed: Ed, e: leptos::ev::CompositionEvent) {
+    #[cfg(feature = "hydrate")]
+    reconcile(ed, &e);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ed, e);
+}
+
+/// Applies what the browser changed in a field's DOM by itself (an IME) to the draft.
+#[cfg(feature = "hydrate")]
+fn reconcile(ed: Ed, e: &leptos::ev::Event) {
+    let Some(target) = e.target() else { return };
+    let Some((el, block, field)) = text::field_at(&target) else {
+        return;
+    };
+    let current = ed
+        .with_tree(|b| prop_text(b, &block, &field))
+        .unwrap_or_default();
+    let shown = text::field_text(&el);
+    if let Some((at, delete, insert)) = text_diff(&current, &shown) {
+        let (start, end) = text::selection_in(&el).unwrap_or((0, 0));
+        ed.focus.set_value(Some(Focus {
+            block: block.clone(),
+            field: field.clone(),
+            start,
+            end,
+        }));
+        ed.splice(&block, &field, at, delete, &insert);
+        // The browser changed the field's DOM itself: the block is mounted anew from the
+        // draft rather than patched.
+        ed.model.update_value(|m| m.remount(&block));
+    }
 }
 
 /// Remembers where the caret is in the focused field.
