@@ -41,6 +41,13 @@ pub async fn place(
 ) -> Result<Placed, CommerceError> {
     let email = crate::auth::normalize_email(email)
         .ok_or_else(|| CommerceError::Invalid("enter a valid email address".into()))?;
+    // A shop configured without online payments takes none, whatever this server could
+    // take. (A shop from before the configurator has no stored choice: the server decides.)
+    if crate::lifecycle::config::stored(shop)
+        .is_some_and(|c| c.providers.payments == app::shop_config::PaymentsChoice::None)
+    {
+        return Err(CommerceError::NoOnlinePayments);
+    }
     let provider = state
         .payments
         .provider

@@ -19,6 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+/// What checkout answers for a shop configured without online payments (`vitrine smoke`
+/// reads it as a step to skip, not a failure).
+pub const NO_ONLINE_PAYMENTS: &str = "this shop takes no online payments";
+
 /// Why a commerce operation did not happen. Every variant but `Db` is the customer's or
 /// operator's to fix, and says how.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,9 @@ pub enum CommerceError {
     Conflict(String),
     #[error("payments are not set up for this shop yet")]
     PaymentsOff,
+    /// The shop's configuration chose no online payments (its cart still works).
+    #[error("{NO_ONLINE_PAYMENTS}")]
+    NoOnlinePayments,
     /// Too many customers are changing carts or checking out at this moment.
     #[error("the shop is very busy right now; please try again in a moment")]
     Busy,
@@ -51,6 +58,7 @@ impl From<CommerceError> for AppError {
             CommerceError::NotFound(m) => AppError::Missing(m),
             CommerceError::Invalid(m) => AppError::BadRequest(m),
             CommerceError::Unavailable(m) | CommerceError::Conflict(m) => AppError::Conflict(m),
+            CommerceError::NoOnlinePayments => AppError::Conflict(message),
             CommerceError::PaymentsOff | CommerceError::Busy => AppError::Unavailable(message),
             CommerceError::Provider(p) => {
                 tracing::warn!(error = %p, "payment provider call failed");

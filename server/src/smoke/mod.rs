@@ -48,6 +48,9 @@ pub enum Outcome {
     Fail(String),
     /// Could not be run here (e.g. the provider is not the test stub), and says why.
     Skip(String),
+    /// Does not apply to this shop as configured (e.g. it takes no online payments): neither
+    /// a failure nor a gap in what was checked.
+    NotApplicable(String),
 }
 
 #[derive(Clone, Debug)]
@@ -72,15 +75,20 @@ impl Report {
             .any(|c| matches!(c.outcome, Outcome::Fail(_)))
     }
 
-    /// `12 passed, 0 failed, 1 skipped`.
+    /// `12 passed, 0 failed, 1 skipped`, plus `, 3 not applicable` when some were.
     pub fn summary(&self) -> String {
         let count = |f: fn(&Outcome) -> bool| self.checks.iter().filter(|c| f(&c.outcome)).count();
-        format!(
+        let mut summary = format!(
             "{} passed, {} failed, {} skipped",
             count(|o| matches!(o, Outcome::Pass(_))),
             count(|o| matches!(o, Outcome::Fail(_))),
             count(|o| matches!(o, Outcome::Skip(_))),
-        )
+        );
+        let not_applicable = count(|o| matches!(o, Outcome::NotApplicable(_)));
+        if not_applicable > 0 {
+            summary.push_str(&format!(", {not_applicable} not applicable"));
+        }
+        summary
     }
 }
 
@@ -91,6 +99,7 @@ impl fmt::Display for Report {
                 Outcome::Pass(d) => ("ok  ", d),
                 Outcome::Fail(d) => ("FAIL", d),
                 Outcome::Skip(d) => ("skip", d),
+                Outcome::NotApplicable(d) => ("n/a ", d),
             };
             writeln!(
                 f,
@@ -210,6 +219,9 @@ pub async fn run(target: &Target) -> Report {
             let (outcome, value) = match result {
                 Ok((value, detail)) => (Outcome::Pass(detail), Some(value)),
                 Err(e) if e.starts_with("skip: ") => (Outcome::Skip(e[6..].to_string()), None),
+                Err(e) if e.starts_with("n/a: ") => {
+                    (Outcome::NotApplicable(e[5..].to_string()), None)
+                }
                 Err(e) => (Outcome::Fail(e), None),
             };
             report.checks.push(Check {
@@ -334,8 +346,16 @@ pub async fn run(target: &Target) -> Report {
         let variant = sale_variant.ok_or("no product to buy")?;
         checkout(&customer, json!({"variant_id": variant, "quantity": 1})).await
     });
+    let takes_payments = !matches!(
+        report.checks.last().map(|c| &c.outcome),
+        Some(Outcome::NotApplicable(_))
+    );
     check!("webhook → order paid", async {
-        let order = sale_order.as_ref().ok_or("no checkout to pay")?;
+        if !takes_payments {
+            return Err(format!("n/a: {}", crate::commerce::NO_ONLINE_PAYMENTS));
+        }
+        // Nothing to pay when checkout failed: that is reported there.
+        let order = sale_order.as_ref().ok_or("skip: no checkout to pay")?;
         pay_and_wait(&customer, order).await
     });
 
@@ -396,6 +416,9 @@ async fn checkout(customer: &Customer, line: Value) -> Step<Placed> {
             json!({"email": SMOKE_EMAIL}),
         )
         .await?;
+    if status == 409 && placed["error"]["message"] == crate::commerce::NO_ONLINE_PAYMENTS {
+        return Err(format!("n/a: {}", crate::commerce::NO_ONLINE_PAYMENTS));
+    }
     if status != 201 {
         return Err(format!(
             "checkout answered {status}: {}",

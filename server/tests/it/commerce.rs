@@ -1350,3 +1350,66 @@ async fn a_rental_whose_dates_passed_in_the_cart_cannot_be_checked_out() {
         "no order was placed"
     );
 }
+
+#[tokio::test]
+async fn a_shop_configured_without_payments_takes_no_checkout_and_holds_nothing() {
+    use app::shop_config::PaymentsChoice;
+    let app = PaymentsApp::spawn().await;
+    let mug = variant(&app, "ceramic-mug", "Sand").await;
+    let shop = entity::shop::Entity::find()
+        .filter(entity::shop::Column::Handle.eq("demo"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the sample shop");
+    let config = server::lifecycle::config::of_shop(&app.db, &shop)
+        .await
+        .unwrap();
+    let configure = |payments: PaymentsChoice| {
+        let mut config = config.clone();
+        config.providers.payments = payments;
+        let active = entity::shop::ActiveModel {
+            id: Set(shop.id),
+            config: Set(Some(config.to_pretty_json())),
+            ..Default::default()
+        };
+        async {
+            active.update(&app.db).await.unwrap();
+            app.state.tenants.invalidate_shop(shop.id);
+        }
+    };
+
+    // Configured with no payments: the cart works, checkout is refused and holds nothing,
+    // although this server could take payments (the stub is running).
+    configure(PaymentsChoice::None).await;
+    let mut shopper = Shopper::new(&app);
+    assert_eq!(shopper.add(mug.id, 1).await.0, 200);
+    let (status, answer) = shopper.checkout().await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(
+        answer["error"]["message"],
+        server::commerce::NO_ONLINE_PAYMENTS,
+        "{answer}"
+    );
+    assert_eq!(
+        entity::shop_order::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .len(),
+        0,
+        "no order was placed"
+    );
+    let stub_calls = app.stub_requests().await;
+    assert!(
+        !stub_calls
+            .iter()
+            .any(|r| r["path"] == "/v1/checkout/sessions"),
+        "the provider was not called: {stub_calls:?}"
+    );
+
+    // The same cart checks out once the shop's configuration chooses a provider.
+    configure(PaymentsChoice::Stripe).await;
+    let (status, answer) = shopper.checkout().await;
+    assert_eq!(status, 201, "{answer}");
+}
