@@ -55,6 +55,11 @@ pub async fn collab(
         // The transport's own hard limit sits above ours, so ours answers with a clear close.
         .max_message_size(limit * 2)
         .max_frame_size(limit * 2)
+        // tungstenite zero-fills its read buffer up to this size before every read attempt,
+        // and each wake of the connection's task (every frame broadcast to it) makes one:
+        // at the default 128 KiB that memset was a third of the hub's CPU. A larger message
+        // still arrives whole (the buffer grows to its length once its header is read).
+        .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             match joined {
                 Ok(connection) => run(socket, connection, state).await,
@@ -66,6 +71,9 @@ pub async fn collab(
             }
         }))
 }
+
+/// The WebSocket read buffer: y-sync edits and presence are tens of bytes.
+const READ_BUFFER_BYTES: usize = 4096;
 
 type Tx = SplitSink<WebSocket, WsMessage>;
 
