@@ -23,8 +23,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // An in-memory database lives in one connection; keep exactly one.
         let (min, max) = if in_memory { (1, 1) } else { (1, 8) };
+        // A connection to a local file does not go stale: no ping (a round trip to the
+        // connection's worker thread) before every query.
         opts.min_connections(min)
             .max_connections(max)
+            .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)

@@ -9,6 +9,7 @@
 
 use super::hub::Seat;
 use super::limits::FAULT_TAG;
+use super::outbox::{Direct, Work};
 use super::presence::Owner;
 use super::{Close, Hub, Room};
 use std::sync::Arc;
@@ -142,6 +143,23 @@ impl Connection {
     /// A frame already waiting for this client, without waiting (for drivers that poll).
     pub fn try_next_broadcast(&mut self) -> Option<Result<bytes::Bytes, Close>> {
         self.seat.link.outbox.try_pop()
+    }
+
+    /// Lends the transport to the room while this connection's task waits: the room writes
+    /// this client's frames to it directly (see `outbox`).
+    pub(crate) fn lend_transport(&self, transport: Box<dyn Direct>) {
+        self.seat.link.outbox.lend(transport);
+    }
+
+    /// Takes the lent transport back.
+    pub(crate) fn reclaim_transport(&self) -> Option<Box<dyn Direct>> {
+        self.seat.link.outbox.reclaim()
+    }
+
+    /// What the task must write itself (the transport could not take it without waiting,
+    /// or it was not lent); `Err` when the client fell too far behind or the hub closed it.
+    pub(crate) async fn next_work(&self) -> Result<Work, Close> {
+        self.seat.link.outbox.work().await
     }
 }
 

@@ -8,7 +8,8 @@
 //!   broadcast (each frame with its kind: an update also wakes the page's previews).
 //! - [`connection`]: one client: frame budgets, rate limit, release on drop.
 //! - [`presence`]: awareness states owned by the connection that set them.
-//! - [`outbox`]: frames waiting for one connection, bounded by bytes.
+//! - [`outbox`]: frames waiting for one connection, bounded by bytes, written by the room
+//!   straight to the socket its task lends it.
 //! - [`limits`]: every limit, and why a connection closes (its code is
 //!   `app::api_types::CloseCode`, which the editor reads back).
 //! - [`recheck`]: sessions and roles re-checked while connections stay open.
@@ -17,7 +18,7 @@ pub use app::draft as doc;
 pub mod connection;
 pub mod hub;
 pub mod limits;
-mod outbox;
+pub(crate) mod outbox;
 mod presence;
 mod recheck;
 pub mod replicas;

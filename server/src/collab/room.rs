@@ -96,9 +96,13 @@ pub struct Room {
     /// Open connections, each with its own outbox.
     peers: StdMutex<HashMap<u64, Arc<Link>>>,
     /// Committed updates not yet broadcast, with the connection each came from (see
-    /// [`Room::broadcast_update`]). Held while a batch is broadcast, so batches go out in
-    /// the order they were taken.
+    /// [`Room::broadcast_update`]). Held while a batch is queued, so batches go out in the
+    /// order they were taken.
     unsent: StdMutex<Vec<(u64, Vec<u8>)>>,
+    /// Set while a task writes queued frames out ([`Room::write_out`]).
+    writing: AtomicBool,
+    /// Frames were queued that the writing task may not have seen yet.
+    queued: AtomicBool,
     /// Set when the room is dropped from the hub because its memory can no longer be trusted;
     /// its connections close so clients reconnect to a room reloaded from the database.
     closed: AtomicBool,
@@ -128,6 +132,8 @@ impl Room {
             presence: StdMutex::new(Presence::default()),
             peers: StdMutex::new(HashMap::new()),
             unsent: StdMutex::new(Vec::new()),
+            writing: AtomicBool::new(false),
+            queued: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             last_active: StdMutex::new(Instant::now()),
         }
@@ -188,10 +194,17 @@ impl Room {
         }
     }
 
+    /// Sends a frame to every connection but `from` (and to `from` too if `to_sender`): see
+    /// [`Room::queue`] and [`Room::write_out`].
+    pub(crate) fn broadcast(&self, hub: &Hub, from: u64, to_sender: bool, frame: Frame) {
+        self.queue(hub, from, to_sender, frame);
+        self.write_out();
+    }
+
     /// Queues a frame for every connection but `from` (and for `from` too if `to_sender`).
     /// A document update also wakes the page's preview streams: its kind says so, not its
     /// bytes.
-    pub(crate) fn broadcast(&self, hub: &Hub, from: u64, to_sender: bool, frame: Frame) {
+    fn queue(&self, hub: &Hub, from: u64, to_sender: bool, frame: Frame) {
         let limit = hub.limits().max_queued_bytes;
         for (id, link) in lock(&self.peers).iter() {
             if *id != from || to_sender {
@@ -202,6 +215,42 @@ impl Room {
         match frame.kind {
             FrameKind::Update => hub.page_changed(self.page_id),
             FrameKind::Presence => {}
+        }
+    }
+
+    /// Writes what is queued to every connection whose task lent its transport (see
+    /// `outbox`), each connection's frames as one write, from the calling task: no task
+    /// wake-up per connection. One caller writes at a time; frames queued meanwhile are left
+    /// to it (it passes again), so nobody waits for a busy writer, and a burst of edits
+    /// reaches each connection not yet written to as one write.
+    fn write_out(&self) {
+        /// Lets the next caller write, however this one ends.
+        struct Writing<'a>(&'a AtomicBool);
+        impl Drop for Writing<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::SeqCst);
+            }
+        }
+        self.queued.store(true, Ordering::SeqCst);
+        loop {
+            if self.writing.swap(true, Ordering::SeqCst) {
+                // The writer sees `queued` before it stops.
+                return;
+            }
+            let writing = Writing(&self.writing);
+            while self.queued.swap(false, Ordering::SeqCst) {
+                // Not under the peer lock: joining and leaving do not wait for the writes.
+                let peers: Vec<Arc<Link>> = lock(&self.peers).values().cloned().collect();
+                for link in peers {
+                    link.outbox.write_queued();
+                }
+            }
+            drop(writing);
+            // Queued between the last pass and `writing` cleared: write it, unless another
+            // caller already does.
+            if !self.queued.load(Ordering::SeqCst) {
+                return;
+            }
         }
     }
 
@@ -233,16 +282,17 @@ impl Room {
         match merged {
             Some(update) => {
                 let from = if one_sender { from } else { SERVER };
-                self.broadcast(hub, from, false, Frame::update(update));
+                self.queue(hub, from, false, Frame::update(update));
             }
             // One update, or updates that yrs does not merge: as they are, in order.
             None => {
                 for (from, update) in batch {
-                    self.broadcast(hub, from, false, Frame::update(update));
+                    self.queue(hub, from, false, Frame::update(update));
                 }
             }
         }
         drop(unsent);
+        self.write_out();
     }
 
     /// Applies presence from a connection and passes on what was taken, as one frame, to

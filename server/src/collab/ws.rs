@@ -3,6 +3,7 @@
 //! role decides inside the protocol whether updates count. A quota that is used up is
 //! answered after the upgrade with a close frame (1008) so the browser can read why.
 
+use super::outbox::Direct;
 use super::{Close, Connection, HubError, Member};
 use crate::auth::{CurrentUser, Role};
 use crate::error::AppError;
@@ -12,6 +13,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
+use std::any::Any;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tokio::time::{Instant, timeout};
 
@@ -55,6 +58,11 @@ pub async fn collab(
         // The transport's own hard limit sits above ours, so ours answers with a clear close.
         .max_message_size(limit * 2)
         .max_frame_size(limit * 2)
+        // tungstenite zero-fills its read buffer up to this size before every read attempt,
+        // and each wake of the connection's task (every frame broadcast to it) makes one:
+        // at the default 128 KiB that memset was a third of the hub's CPU. A larger message
+        // still arrives whole (the buffer grows to its length once its header is read).
+        .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             match joined {
                 Ok(connection) => run(socket, connection, state).await,
@@ -66,6 +74,9 @@ pub async fn collab(
             }
         }))
 }
+
+/// The WebSocket read buffer: y-sync edits and presence are tens of bytes.
+const READ_BUFFER_BYTES: usize = 4096;
 
 type Tx = SplitSink<WebSocket, WsMessage>;
 
@@ -86,40 +97,64 @@ async fn send_close(tx: &mut Tx, why: &Close, wait: Duration) {
     .await;
 }
 
-/// Writes a frame from the room and whatever else is already waiting, flushing once: one
-/// write for a burst. `Err` carries a close the hub asked for.
-async fn forward(
-    tx: &mut Tx,
-    conn: &mut Connection,
-    first: bytes::Bytes,
-    wait: Duration,
-) -> Result<bool, Close> {
-    let mut pending = None;
+/// Writes frames the room could not write without waiting, and flushes: false when the
+/// client is gone or took longer than `wait`.
+async fn write_all(tx: &mut Tx, frames: Vec<bytes::Bytes>, wait: Duration) -> bool {
     let written = timeout(wait, async {
-        if tx.feed(WsMessage::Binary(first)).await.is_err() {
-            return false;
+        for frame in frames {
+            tx.feed(WsMessage::Binary(frame)).await?;
         }
-        while let Some(next) = conn.try_next_broadcast() {
-            match next {
-                Ok(frame) => {
-                    if tx.feed(WsMessage::Binary(frame)).await.is_err() {
-                        return false;
-                    }
-                }
-                Err(c) => {
-                    pending = Some(c);
-                    break;
-                }
-            }
-        }
-        tx.flush().await.is_ok()
+        tx.flush().await
     })
-    .await
-    .unwrap_or(false);
-    match pending {
-        Some(c) => Err(c),
-        None => Ok(written),
+    .await;
+    matches!(written, Ok(Ok(())))
+}
+
+/// The socket's sending half, lent to the connection's outbox while its task waits: the room
+/// writes the client's frames straight to the socket (see `outbox`).
+struct DirectTx(Tx);
+
+impl Direct for DirectTx {
+    fn write_now(&mut self, frames: &[bytes::Bytes]) -> (usize, bool) {
+        // Polled with a waker that does nothing: whatever would wait goes back to the task,
+        // whose own poll registers its waker.
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut taken = 0;
+        for frame in frames {
+            if !matches!(self.0.poll_ready_unpin(&mut cx), Poll::Ready(Ok(())))
+                || self
+                    .0
+                    .start_send_unpin(WsMessage::Binary(frame.clone()))
+                    .is_err()
+            {
+                break;
+            }
+            taken += 1;
+        }
+        let flushed = matches!(self.0.poll_flush_unpin(&mut cx), Poll::Ready(Ok(())));
+        (taken, flushed)
     }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+}
+
+/// The sending half for the task to write with: taken back from the outbox if lent. `None`
+/// only if it was lost (then the connection ends).
+fn hold<'a>(held: &'a mut Option<Tx>, conn: &Connection) -> Option<&'a mut Tx> {
+    if held.is_none() {
+        *held = conn.reclaim_transport().and_then(downcast);
+    }
+    held.as_mut()
+}
+
+fn downcast(transport: Box<dyn Direct>) -> Option<Tx> {
+    transport
+        .into_any()
+        .downcast::<DirectTx>()
+        .ok()
+        .map(|direct| direct.0)
 }
 
 /// Drives one connection until either side ends it. Everything the connection holds is
@@ -140,19 +175,27 @@ async fn run(socket: WebSocket, mut conn: Connection, state: AppState) {
             return;
         }
     }
+    // The sending half while this task writes; otherwise lent to the outbox.
+    let mut held = Some(tx);
     // Only what the client sends counts as activity: its presence heartbeats keep it alive.
     let idle = tokio::time::sleep(limits.idle_timeout);
     tokio::pin!(idle);
     loop {
+        // While this task waits, the room writes the client's frames itself.
+        if let Some(tx) = held.take() {
+            conn.lend_transport(Box::new(DirectTx(tx)));
+        }
         tokio::select! {
             incoming = rx.next() => {
                 idle.as_mut().reset(Instant::now() + limits.idle_timeout);
                 match incoming {
                     Some(Ok(WsMessage::Binary(data))) => match conn.receive(&data).await {
+                        Ok(replies) if replies.is_empty() => {}
                         Ok(replies) => {
+                            let Some(tx) = hold(&mut held, &conn) else { break };
                             let mut failed = false;
                             for reply in replies {
-                                failed |= !send(&mut tx, WsMessage::Binary(reply.into()), limits.write_timeout).await;
+                                failed |= !send(tx, WsMessage::Binary(reply.into()), limits.write_timeout).await;
                             }
                             if failed { break; }
                         }
@@ -171,25 +214,29 @@ async fn run(socket: WebSocket, mut conn: Connection, state: AppState) {
                     }
                 }
             },
-            outgoing = conn.next_broadcast() => match outgoing {
-                Ok(frame) => match forward(&mut tx, &mut conn, frame, limits.write_timeout).await {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(c) => { close = Some(c); break; }
-                },
+            work = conn.next_work() => match work {
+                Ok(work) => {
+                    if let Some(transport) = work.transport {
+                        held = downcast(transport);
+                    }
+                    let Some(tx) = hold(&mut held, &conn) else { break };
+                    if !write_all(tx, work.frames, limits.write_timeout).await { break; }
+                }
                 Err(c) => { close = Some(c); break; }
             },
             _ = &mut idle => { close = Some(Close::Idle); break; }
             _ = stop.cancelled() => { close = Some(Close::GoingAway); break; }
         }
     }
-    match close {
-        Some(c) => {
-            tracing::info!(page_id = conn.room().page_id, code = c.code(), reason = %c.reason(), "closing collaborator connection");
-            send_close(&mut tx, &c, limits.write_timeout).await;
-        }
-        None => {
-            let _ = timeout(limits.write_timeout, tx.close()).await;
+    if let Some(tx) = hold(&mut held, &conn) {
+        match close {
+            Some(c) => {
+                tracing::info!(page_id = conn.room().page_id, code = c.code(), reason = %c.reason(), "closing collaborator connection");
+                send_close(tx, &c, limits.write_timeout).await;
+            }
+            None => {
+                let _ = timeout(limits.write_timeout, tx.close()).await;
+            }
         }
     }
     drop(conn);

@@ -532,6 +532,78 @@ async fn a_reader_that_falls_too_far_behind_by_bytes_is_closed_and_only_it() {
     assert!(writer.try_next_broadcast().is_none(), "the writer stays");
 }
 
+/// Over real sockets, where the room writes frames straight to each socket: a client that
+/// stops reading is dropped (its socket fills, then its queue or its write timeout runs
+/// out), and meanwhile the one that reads gets every edit, in order, none held up.
+#[tokio::test]
+async fn over_sockets_a_client_that_stops_reading_is_dropped_while_the_others_get_every_edit_in_order()
+ {
+    use yrs::{GetString, ReadTxn, Transact, Update, updates::decoder::Decode};
+    let app = TestApp::spawn_with_limits(Limits {
+        max_queued_bytes: 256 * 1024,
+        write_timeout: Duration::from_secs(1),
+        message_burst: 1000.0,
+        max_document_bytes: 32 * 1024 * 1024,
+        ..Limits::default()
+    })
+    .await;
+    let (_, page) = shop_with_members(&app, "alpha").await;
+    let editor = login(&app, "editor@alpha.example", PW).await;
+    let mut writer = ws_connect(&app, page, Some(&editor)).await.unwrap();
+    let mut reader = ws_connect(&app, page, Some(&editor)).await.unwrap();
+    let _stalled = ws_connect(&app, page, Some(&editor)).await.unwrap();
+    // 400 edits of 16 KiB: 6.4 MB, more than loopback socket buffers hold for a client that
+    // reads nothing.
+    const EDITS: usize = 400;
+    const BYTES: usize = 16 * 1024;
+    let reading = tokio::spawn(async move {
+        let mirror = yrs::Doc::new();
+        let scratch = mirror.get_or_insert_text("scratch");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let data = match tokio::time::timeout(left, reader.next()).await {
+                Ok(Some(Ok(WsMessage::Binary(data)))) => data,
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("the reader stopped getting edits: {other:?}"),
+            };
+            for m in decode(&data) {
+                if let Message::Sync(SyncMessage::Update(u) | SyncMessage::SyncStep2(u)) = m {
+                    let update = Update::decode_v1(&u).expect("update");
+                    mirror.transact_mut().apply_update(update).expect("applies");
+                    assert!(
+                        !mirror.transact().has_missing_updates(),
+                        "an edit arrived before one it builds on"
+                    );
+                }
+            }
+            if scratch.get_string(&mirror.transact()).len() == EDITS * BYTES {
+                return;
+            }
+        }
+    });
+    let local = yrs::Doc::new();
+    for _ in 0..EDITS {
+        let update = text_update(&local, BYTES);
+        send(
+            &mut writer,
+            Message::Sync(SyncMessage::Update(update)).encode_v1(),
+        )
+        .await;
+    }
+    reading.await.expect("the reader got every edit");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.state.hub.connection_count() > 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the client that reads nothing is still connected"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, code) = drain(&mut writer, Duration::from_millis(200)).await;
+    assert_eq!(code, None, "the writer stays");
+}
+
 #[tokio::test]
 async fn idle_sockets_are_closed_and_talking_ones_are_not() {
     let app = TestApp::spawn_with_limits(Limits {
