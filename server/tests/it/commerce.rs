@@ -161,6 +161,14 @@ async fn set_inventory(app: &PaymentsApp, variant_id: i64, inventory: i32) {
     .expect("inventory");
 }
 
+async fn order_count(app: &PaymentsApp) -> usize {
+    entity::shop_order::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("db")
+        .len()
+}
+
 async fn inventory(app: &PaymentsApp, variant_id: i64) -> i32 {
     product_variant::Entity::find_by_id(variant_id)
         .one(&app.db)
@@ -1340,15 +1348,7 @@ async fn a_rental_whose_dates_passed_in_the_cart_cannot_be_checked_out() {
             .contains("have passed"),
         "the cart says so too: {cart}"
     );
-    assert_eq!(
-        entity::shop_order::Entity::find()
-            .all(&app.db)
-            .await
-            .unwrap()
-            .len(),
-        0,
-        "no order was placed"
-    );
+    assert_eq!(order_count(&app).await, 0, "no order was placed");
 }
 
 #[tokio::test]
@@ -1391,15 +1391,7 @@ async fn a_shop_configured_without_payments_takes_no_checkout_and_holds_nothing(
         server::commerce::NO_ONLINE_PAYMENTS,
         "{answer}"
     );
-    assert_eq!(
-        entity::shop_order::Entity::find()
-            .all(&app.db)
-            .await
-            .unwrap()
-            .len(),
-        0,
-        "no order was placed"
-    );
+    assert_eq!(order_count(&app).await, 0, "no order was placed");
     let stub_calls = app.stub_requests().await;
     assert!(
         !stub_calls
