@@ -205,11 +205,11 @@ async fn listen(replicas: Arc<Replicas>, targets: Targets) {
                     }
                 }
                 Ok(None) => {
-                    // The connection dropped (notifications may be lost): catch up.
-                    tracing::warn!("replica listener lost its connection; catching up");
-                    if !resync(&targets).await {
-                        return;
-                    }
+                    // The connection dropped (notifications may be lost). A new listener
+                    // LISTENs first and then catches up: catching up before listening again
+                    // would miss whatever is committed in between.
+                    tracing::warn!("replica listener lost its connection; reconnecting");
+                    break;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "replica listener failed; reconnecting");
