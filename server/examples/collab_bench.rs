@@ -2,7 +2,10 @@
 //! with y-sync clients and prints edit→remote-apply latency, update rates and server memory.
 //!
 //! Usage: collab_bench BASE_URL SERVER_PID [SECONDS]
-//! The server must hold the sample shop (its editor logs in).
+//! The server must hold the sample shop, its editor and the editors `bench0@bench.test` …
+//! `bench10@bench.test` (password `vitrine-bench`) that `bench/collab` creates: the
+//! connections are spread over them, 20 each (the hub's per-user quota), and every scenario
+//! stays within the shop's quotas (200 connections, 100 rooms).
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
@@ -167,18 +170,29 @@ async fn client(
     (latencies, applied)
 }
 
+/// Connections one user may hold (the hub's per-user quota).
+const PER_USER: usize = 20;
+/// Rooms in the many-rooms scenario: with the two single-page scenarios' rooms, under the
+/// shop's 100, and at 2 clients each under its 200 connections.
+const MANY_ROOMS: usize = 90;
+/// How long a closed scenario's connections take to leave the hub's quotas.
+const QUOTA_SETTLE: Duration = Duration::from_secs(1);
+
 async fn scenario(
     base: &str,
-    cookie: &str,
+    cookies: &[String],
     pages: &[i64],
     per_room: usize,
     every: Duration,
     secs: u64,
 ) -> Report {
+    // The previous scenario's connections leave the quotas first.
+    tokio::time::sleep(QUOTA_SETTLE).await;
     let epoch = Instant::now();
     let mut clients = Vec::new();
     for &page in pages {
         for i in 0..per_room {
+            let cookie = &cookies[clients.len() / PER_USER];
             let ws = common::ws_connect_to(base, page, Some(cookie))
                 .await
                 .expect("connect");
@@ -238,10 +252,24 @@ async fn main() {
         .await
         .expect("login");
     let cookie = common::session_cookie(&login).expect("session cookie");
+    let mut cookies = Vec::new();
+    for u in 0..=10 {
+        let login = http
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"email": format!("bench{u}@bench.test"), "password": "vitrine-bench"}))
+            .send()
+            .await
+            .expect("login");
+        assert!(
+            login.status().is_success(),
+            "bench{u}@bench.test cannot log in: run this through bench/collab"
+        );
+        cookies.push(common::session_cookie(&login).expect("session cookie"));
+    }
 
-    // 200 pages for the many-rooms scenario.
+    // Two pages for the single-page scenarios, then the many rooms.
     let mut pages = Vec::new();
-    for i in 0..200 {
+    for i in 0..2 + MANY_ROOMS {
         let res = http
             .post(format!("{base}/api/v1/shops/demo/pages"))
             .header("cookie", &cookie)
@@ -266,14 +294,14 @@ async fn main() {
     let one = &pages[..1];
     print(
         "10 clients, one page, 5 edits/s",
-        scenario(&base, &cookie, one, 10, Duration::from_millis(200), secs).await,
+        scenario(&base, &cookies, one, 10, Duration::from_millis(200), secs).await,
         secs,
     );
     print(
         "50 clients, one page, 2 edits/s",
         scenario(
             &base,
-            &cookie,
+            &cookies,
             &pages[1..2],
             50,
             Duration::from_millis(500),
@@ -284,22 +312,27 @@ async fn main() {
     );
 
     // Memory: rooms loaded and idle after the many-rooms run, against before it.
+    tokio::time::sleep(QUOTA_SETTLE).await;
     let before = rss_kib(pid);
     let many = scenario(
         &base,
-        &cookie,
+        &cookies,
         &pages[2..],
-        3,
+        2,
         Duration::from_millis(1000),
         secs,
     )
     .await;
-    print("198 rooms x 3 clients, 1 edit/s", many, secs);
+    print(
+        &format!("{MANY_ROOMS} rooms x 2 clients, 1 edit/s"),
+        many,
+        secs,
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = rss_kib(pid);
-    let per_room = (after.saturating_sub(before)) as f64 / 198.0;
+    let per_room = (after.saturating_sub(before)) as f64 / MANY_ROOMS as f64;
     println!(
-        "\nserver RSS: {before} KiB before the rooms, {after} KiB after 198 rooms ran and went idle → {per_room:.1} KiB per room (an upper bound: freed connection buffers stay in the allocator)"
+        "\nserver RSS: {before} KiB before the rooms, {after} KiB after {MANY_ROOMS} rooms ran and went idle → {per_room:.1} KiB per room (an upper bound: freed connection buffers stay in the allocator)"
     );
     let heap = heap_per_idle_room().await;
     println!(
