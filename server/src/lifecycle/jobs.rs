@@ -17,7 +17,7 @@ use entity::{job, job_event, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -38,6 +38,9 @@ pub const MAX_QUEUED_PER_USER: u64 = 5;
 pub const CONCURRENT_JOBS: usize = 4;
 /// Events a job lists (the newest).
 const MAX_EVENTS_SHOWN: u64 = 200;
+/// Finished jobs kept per shop, newest first: older ones are deleted with their events
+/// whenever one of the shop's jobs ends, so job history cannot grow without bound.
+pub const FINISHED_KEPT_PER_SHOP: u64 = 200;
 
 /// A new job for `kind`.
 pub struct NewJob {
@@ -461,8 +464,56 @@ pub async fn recover_stale(state: &AppState) -> Result<(), DbErr> {
 /// Runs `job` from its first step that is not done.
 async fn run(state: &AppState, base: &str, job: job::Model) {
     use tracing::Instrument;
-    let span = crate::observability::operation_span(&job.operation_id, job.shop_id);
-    run_in_span(state, base, job).instrument(span).await
+    let shop_id = job.shop_id;
+    let span = crate::observability::operation_span(&job.operation_id, shop_id);
+    run_in_span(state, base, job).instrument(span).await;
+    if let Err(e) = prune_finished(&state.db, shop_id, FINISHED_KEPT_PER_SHOP).await {
+        tracing::warn!("pruning finished jobs: {e}");
+    }
+}
+
+/// Deletes the finished jobs of `shop_id` (or of no shop) beyond the newest `keep` (at
+/// least one is kept), with their events; answers how many jobs went. Queued and running
+/// jobs are never touched.
+pub async fn prune_finished(
+    db: &impl ConnectionTrait,
+    shop_id: Option<i64>,
+    keep: u64,
+) -> Result<u64, DbErr> {
+    let finished = || {
+        let q = job::Entity::find().filter(
+            job::Column::State.is_in([JobState::Succeeded.as_str(), JobState::Failed.as_str()]),
+        );
+        match shop_id {
+            Some(id) => q.filter(job::Column::ShopId.eq(id)),
+            None => q.filter(job::Column::ShopId.is_null()),
+        }
+    };
+    // The oldest job kept: anything finished before it goes.
+    let Some(oldest_kept) = finished()
+        .order_by_desc(job::Column::Id)
+        .offset(keep.saturating_sub(1))
+        .one(db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let doomed = || {
+        finished()
+            .select_only()
+            .column(job::Column::Id)
+            .filter(job::Column::Id.lt(oldest_kept.id))
+            .into_query()
+    };
+    job_event::Entity::delete_many()
+        .filter(job_event::Column::JobId.in_subquery(doomed()))
+        .exec(db)
+        .await?;
+    let removed = job::Entity::delete_many()
+        .filter(job::Column::Id.in_subquery(doomed()))
+        .exec(db)
+        .await?;
+    Ok(removed.rows_affected)
 }
 
 async fn run_in_span(state: &AppState, base: &str, job: job::Model) {

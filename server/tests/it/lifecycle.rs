@@ -1012,3 +1012,93 @@ async fn the_lifecycle_pages_render_on_the_server() {
         JobState::Succeeded
     );
 }
+
+#[tokio::test]
+async fn finished_jobs_beyond_the_newest_kept_are_pruned_with_their_events() {
+    use entity::{job, job_event};
+    use sea_orm::{ActiveModelTrait, PaginatorTrait, Set};
+    let app = TestApp::spawn().await;
+    let insert = |shop_id: Option<i64>, state: JobState| {
+        let db = app.db.clone();
+        async move {
+            let job = job::ActiveModel {
+                kind: Set(JobKind::Smoke.as_str().into()),
+                state: Set(state.as_str().into()),
+                shop_handle: Set("demo".into()),
+                shop_id: Set(shop_id),
+                payload: Set("{}".into()),
+                steps: Set("[]".into()),
+                attempts: Set(1),
+                operation_id: Set(uuid::Uuid::new_v4().simple().to_string()),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await
+            .unwrap();
+            server::lifecycle::jobs::event(&db, &job, "smoke", "info", "ran")
+                .await
+                .unwrap();
+            job.id
+        }
+    };
+    let mut finished = Vec::new();
+    for i in 0..12 {
+        let state = if i % 3 == 0 {
+            JobState::Failed
+        } else {
+            JobState::Succeeded
+        };
+        finished.push(insert(Some(1), state).await);
+    }
+    // Never pruned: a job still waiting, and another shop's (or no shop's) history.
+    let queued = insert(Some(1), JobState::Queued).await;
+    let other = insert(Some(2), JobState::Succeeded).await;
+    let orphan = insert(None, JobState::Failed).await;
+
+    let removed = server::lifecycle::jobs::prune_finished(&app.db, Some(1), 5)
+        .await
+        .unwrap();
+    assert_eq!(removed, 7);
+    let mut left: Vec<i64> = job::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    left.sort();
+    let mut expected = finished[7..].to_vec();
+    expected.extend([queued, other, orphan]);
+    assert_eq!(
+        left, expected,
+        "the newest 5 finished, and the rest untouched"
+    );
+    for gone in &finished[..7] {
+        let events = job_event::Entity::find()
+            .filter(job_event::Column::JobId.eq(*gone))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(events, 0, "job {gone}'s events went with it");
+    }
+    assert_eq!(
+        job_event::Entity::find().count(&app.db).await.unwrap(),
+        8,
+        "the kept jobs keep their events"
+    );
+    // Nothing more to prune; the no-shop group is pruned the same way.
+    assert_eq!(
+        server::lifecycle::jobs::prune_finished(&app.db, Some(1), 5)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        server::lifecycle::jobs::prune_finished(&app.db, None, 1)
+            .await
+            .unwrap(),
+        0,
+        "the one job of no shop is the newest kept"
+    );
+}
