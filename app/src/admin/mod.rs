@@ -91,11 +91,12 @@ pub fn App() -> impl IntoView {
 }
 
 // Lazy pages. The login page and the dashboard are plain routes; every other page's view is a
-// `#[lazy]` function, which `cargo leptos build --split` would cut into a wasm module of its
-// own that the browser fetches when it first shows the page (hydration waits for it:
-// `hydrate_lazy`). `#[lazy]` applies only where the build splits: `cfg(wasm_split)` is set by
-// `app/build.rs` when the wasm is linked for splitting; any other wasm build, which is every
-// build today (docs/architecture.md, "The admin's wasm"), keeps them plain and in one module.
+// `#[lazy]` function, which `cargo leptos build --split` (every build the scripts make) cuts
+// into a wasm module of its own that the browser fetches when it first shows the page
+// (hydration waits for it: `hydrate_lazy`). `#[lazy]` applies only where the build splits:
+// `cfg(wasm_split)` is set by `app/build.rs` when the wasm is linked for splitting; any other
+// wasm build (`cargo clippy` for the wasm target, a plain `cargo leptos build`) keeps them
+// plain and in one module (docs/architecture.md, "The admin's wasm").
 // On the server `#[lazy]` only notes which modules a page needs, so a split build's HTML
 // preloads them. One `#[lazy]` function per module: the editor and the configurator each have
 // their own, the order pages share one and the launch pages share one.

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// What checkout answers for a shop configured without online payments (`vitrine smoke`
-/// reads it as a step to skip, not a failure).
+/// reads it as steps that do not apply, not a failure).
 pub const NO_ONLINE_PAYMENTS: &str = "this shop takes no online payments";
 
 /// Why a commerce operation did not happen. Every variant but `Db` is the customer's or
