@@ -35,6 +35,8 @@ impl Connection {
         let limits = seat.hub.limits();
         let bucket = TokenBucket::new(limits.messages_per_second, limits.message_burst);
         room.attach(seat.link.clone());
+        // The other replicas' presence on the page follows the greeting's.
+        room.ask_presence(&seat.hub);
         Self {
             id: seat.link.id,
             seat,

@@ -543,6 +543,13 @@ impl Hub {
         }
     }
 
+    /// Another replica asked for a page's presence: this replica's, if it has the page's room.
+    pub(crate) async fn presence_wanted(&self, page_id: i64) {
+        if let Some(room) = self.loaded(page_id).await {
+            room.tell_presence(self);
+        }
+    }
+
     /// Catches every loaded room up from the log and wakes every preview stream (this
     /// replica may have missed notifications).
     pub(crate) async fn catch_up_all(&self) {

@@ -6,7 +6,7 @@
 
 use super::hub::Link;
 use super::presence::{Owner, Presence};
-use super::replicas::Event;
+use super::replicas::{self, Event, Throttle};
 use super::{Close, Hub, doc, new_doc};
 use crate::sync::lock;
 use bytes::Bytes;
@@ -95,6 +95,10 @@ pub struct Room {
     presence: StdMutex<Presence>,
     /// Open connections, each with its own outbox.
     peers: StdMutex<HashMap<u64, Arc<Link>>>,
+    /// Asking the other replicas for their presence on this page, and answering them: each
+    /// at most once per [`replicas::PRESENCE_EVERY`].
+    asked: StdMutex<Throttle>,
+    answered: StdMutex<Throttle>,
     /// Committed updates not yet broadcast, with the connection each came from (see
     /// [`Room::broadcast_update`]). Held while a batch is queued, so batches go out in the
     /// order they were taken.
@@ -131,6 +135,8 @@ impl Room {
             }),
             presence: StdMutex::new(Presence::default()),
             peers: StdMutex::new(HashMap::new()),
+            asked: StdMutex::default(),
+            answered: StdMutex::default(),
             unsent: StdMutex::new(Vec::new()),
             writing: AtomicBool::new(false),
             queued: AtomicBool::new(false),
@@ -321,6 +327,63 @@ impl Room {
                 page_id: self.page_id,
                 frame: frame.bytes.to_vec(),
             });
+        }
+    }
+
+    /// A connection joined: the other replicas are asked for their connections' presence on
+    /// this page (they answer with [`Room::tell_presence`]), as this replica's is in the
+    /// greeting. At most once per [`replicas::PRESENCE_EVERY`]; joins meanwhile are covered
+    /// by one question at the window's end.
+    pub(crate) fn ask_presence(self: &Arc<Self>, hub: &Hub) {
+        let Some(replicas) = hub.replicas().cloned() else {
+            return;
+        };
+        let page_id = self.page_id;
+        self.throttled(
+            |room| &room.asked,
+            move |_| replicas.notify_soon(Event::PresenceWanted { page_id }),
+        );
+    }
+
+    /// Another replica asked for this page's presence: this replica's connections' states go
+    /// to the others, in frames that fit a notification. At most once per
+    /// [`replicas::PRESENCE_EVERY`], like the question.
+    pub(crate) fn tell_presence(self: &Arc<Self>, hub: &Hub) {
+        let Some(replicas) = hub.replicas().cloned() else {
+            return;
+        };
+        let page_id = self.page_id;
+        self.throttled(
+            |room| &room.answered,
+            move |room| {
+                let states = lock(&room.presence).snapshot();
+                for frame in replicas::presence_frames(states) {
+                    replicas.notify_soon(Event::Presence { page_id, frame });
+                }
+            },
+        );
+    }
+
+    /// Runs `send` now, or once `throttle` allows (from a task, if the room is still there).
+    fn throttled(
+        self: &Arc<Self>,
+        throttle: fn(&Room) -> &StdMutex<Throttle>,
+        send: impl FnOnce(&Room) + Send + 'static,
+    ) {
+        let wait = lock(throttle(self)).request(Instant::now(), replicas::PRESENCE_EVERY);
+        match wait {
+            None => {}
+            Some(wait) if wait.is_zero() => send(self),
+            Some(wait) => {
+                let room = Arc::downgrade(self);
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    if let Some(room) = room.upgrade() {
+                        lock(throttle(&room)).sent(Instant::now());
+                        send(&room);
+                    }
+                });
+            }
         }
     }
 

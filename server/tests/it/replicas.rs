@@ -12,7 +12,7 @@ use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Message};
 use yrs::types::ToJson;
 use yrs::updates::encoder::Encode;
-use yrs::{Any, ClientID, Transact};
+use yrs::{Any, Transact};
 
 /// The seeded sample served by replicas A and B, an editor's cookie and the About page.
 struct Pair {
@@ -77,6 +77,46 @@ async fn wait_for(client: &mut YClient, id: &str) -> Duration {
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "{id} never arrived"
+        );
+        assert!(client.pump(Duration::from_millis(1)).await, "socket closed");
+    }
+    started.elapsed()
+}
+
+/// A y-sync awareness frame setting `client`'s presence (the editor's shape of it).
+fn presence(client: &YClient, clock: u32, selected: &str) -> Vec<u8> {
+    Message::Awareness(AwarenessUpdate {
+        clients: HashMap::from([(
+            client.doc.client_id(),
+            AwarenessUpdateEntry {
+                clock,
+                json: Arc::from(format!(
+                    r#"{{"user":{{"name":"x"}},"selected":"{selected}"}}"#
+                )),
+            },
+        )]),
+    })
+    .encode_v1()
+}
+
+/// How many presence frames naming client `id` `client` has received.
+fn presence_count(client: &YClient, id: u64) -> usize {
+    client.presence_of.iter().filter(|c| **c == id).count()
+}
+
+/// Pumps `client` until it has received more than `seen` presence frames naming `id`; the
+/// time it took.
+async fn wait_for_presence(
+    client: &mut YClient,
+    id: u64,
+    seen: usize,
+    within: Duration,
+) -> Duration {
+    let started = Instant::now();
+    while presence_count(client, id) <= seen {
+        assert!(
+            started.elapsed() < within,
+            "presence of {id} not seen within {within:?}"
         );
         assert!(client.pump(Duration::from_millis(1)).await, "socket closed");
     }
@@ -151,22 +191,89 @@ async fn clients_on_two_replicas_converge_quickly_and_see_each_others_presence()
 
     // Presence set on A reaches the client on B.
     let me = on_a.doc.client_id().get();
-    let frame = Message::Awareness(AwarenessUpdate {
-        clients: HashMap::from([(
-            ClientID::new(me),
-            AwarenessUpdateEntry {
-                clock: 1,
-                json: Arc::from(r#"{"user":{"name":"x"},"selected":"e1"}"#),
-            },
-        )]),
-    })
-    .encode_v1();
-    on_a.send_raw(frame).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !on_b.presence_of.contains(&me) {
-        assert!(Instant::now() < deadline, "presence never crossed replicas");
-        on_b.pump(Duration::from_millis(5)).await;
+    on_a.send_raw(presence(&on_a, 1, "e1")).await;
+    wait_for_presence(&mut on_b, me, 0, Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_client_joining_on_one_replica_sees_at_once_who_is_on_the_page_on_the_other() {
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    let mut on_a = pair.join(&pair.a).await;
+    let me = on_a.doc.client_id().get();
+    on_a.send_raw(presence(&on_a, 1, "hero")).await;
+    // A took it (its echo came back), and the live relay to B is past: B has no room yet.
+    wait_for_presence(&mut on_a, me, 0, Duration::from_secs(5)).await;
+    // Editors renew their presence every 10 s (stock Yjs clients every 15 s); these clients
+    // never do, so only the replicas asking each other can show it to a client joining B.
+    let (mut joined, mut seen) = (Vec::new(), Vec::new());
+    let mut clients = Vec::new();
+    for wait in [0, 0, 300] {
+        // The second client joins at once (within the window of the first one's question),
+        // the third after it.
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        let started = Instant::now();
+        let mut client = pair.join(&pair.b).await;
+        joined.push(started.elapsed());
+        wait_for_presence(&mut client, me, 0, Duration::from_secs(2)).await;
+        seen.push(started.elapsed());
+        clients.push(client);
     }
+    eprintln!(
+        "clients joining B (synced after {joined:?}) saw the presence set on A after {seen:?}"
+    );
+    let mut third = clients.pop().unwrap();
+    // And the other way round: presence set on B is seen by a client joining A.
+    let them = third.doc.client_id().get();
+    third.send_raw(presence(&third, 1, "footer")).await;
+    wait_for_presence(&mut third, them, 0, Duration::from_secs(5)).await;
+    let mut also_on_a = pair.join(&pair.a).await;
+    wait_for_presence(&mut also_on_a, them, 0, Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn joining_again_and_again_does_not_make_the_replicas_flood_each_other() {
+    use sea_orm::sqlx::postgres::PgListener;
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    let mut on_a = pair.join(&pair.a).await;
+    let me = on_a.doc.client_id().get();
+    on_a.send_raw(presence(&on_a, 1, "hero")).await;
+    wait_for_presence(&mut on_a, me, 0, Duration::from_secs(5)).await;
+    // Whatever A relayed of that is out before the count starts.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut relay = PgListener::connect(&pair.db.url).await.unwrap();
+    relay.listen("vitrine_replicas").await.unwrap();
+
+    // 45 joins, 15 at a time (the user's connection quota is 20).
+    let started = Instant::now();
+    for _ in 0..3 {
+        let clients = futures_util::future::join_all((0..15).map(|_| pair.join(&pair.b))).await;
+        for mut client in clients {
+            client.ws.close(None).await.unwrap();
+        }
+        // Their seats are free again before the next round.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took = started.elapsed();
+    // Let a question or answer scheduled at the end of the last window go out.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (mut asked, mut told) = (0, 0);
+    while let Ok(Ok(Some(n))) =
+        tokio::time::timeout(Duration::from_millis(200), relay.try_recv()).await
+    {
+        asked += usize::from(n.payload().contains(":q:"));
+        told += usize::from(n.payload().contains(":p:"));
+    }
+    // At most one question (and one answer) per 250 ms window, plus the one at the start
+    // and the one at the end of the last window.
+    let windows = (took + Duration::from_millis(600)).as_millis() as usize / 250 + 2;
+    eprintln!("45 joins in {took:?}: {asked} questions, {told} answers (at most {windows})");
+    assert!(asked >= 1, "joining B never asked A");
+    assert!(asked <= windows, "{asked} questions for 45 joins");
+    assert!(told <= windows, "{told} answers for 45 joins");
 }
 
 /// Ends every replica's LISTEN connection from the database side (what a PostgreSQL restart
