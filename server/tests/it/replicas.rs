@@ -123,12 +123,12 @@ async fn wait_for_presence(
     started.elapsed()
 }
 
-fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {
+/// The median, the 99th percentile (nearest rank: of 100 samples the second slowest) and
+/// the slowest.
+fn percentiles(samples: &mut [Duration]) -> (Duration, Duration, Duration) {
     samples.sort();
-    (
-        samples[samples.len() / 2],
-        samples[samples.len() * 99 / 100],
-    )
+    let rank = |p: usize| samples[(samples.len() * p).div_ceil(100) - 1];
+    (rank(50), rank(99), rank(100))
 }
 
 #[tokio::test]
@@ -139,7 +139,7 @@ async fn clients_on_two_replicas_converge_quickly_and_see_each_others_presence()
     let mut on_a = pair.join(&pair.a).await;
     let mut on_b = pair.join(&pair.b).await;
     let mut latencies = Vec::new();
-    for i in 0..100 {
+    for i in 0..200 {
         let id = format!("e{i}");
         let (writer, reader) = if i % 2 == 0 {
             (&mut on_a, &mut on_b)
@@ -173,35 +173,38 @@ async fn clients_on_two_replicas_converge_quickly_and_see_each_others_presence()
     // The same on one replica, for comparison on this (shared, loaded) machine.
     let mut also_on_a = pair.join(&pair.a).await;
     let mut local = Vec::new();
-    for i in 0..100 {
+    for i in 0..200 {
         let id = format!("l{i}");
         on_a.push_block(&id, "divider", &[]);
         on_a.flush().await;
         local.push(wait_for(&mut also_on_a, &id).await);
     }
-    let (p50, p99) = percentiles(&mut latencies);
-    let (local_p50, local_p99) = percentiles(&mut local);
+    let (p50, p99, max) = percentiles(&mut latencies);
+    let (local_p50, local_p99, local_max) = percentiles(&mut local);
     eprintln!(
-        "edit → client on the other replica: p50 {p50:?}, p99 {p99:?}; \
-         on the same replica: p50 {local_p50:?}, p99 {local_p99:?}"
+        "edit → client on the other replica: p50 {p50:?}, p99 {p99:?}, max {max:?}; \
+         on the same replica: p50 {local_p50:?}, p99 {local_p99:?}, max {local_max:?}"
     );
-    // The target is 100 ms p99 (release build); a debug build on a 2-core machine shared
-    // with other builds gets this bound.
-    assert!(p99 < Duration::from_millis(300), "p99 {p99:?}");
+    // The issue's target. A debug build on this 2-core machine shared with other builds
+    // gives 15-55 ms; nothing in the path waits (the notification is read within a
+    // millisecond of the commit): it is the writer's transaction on one side and reading the
+    // log on the other, CPU-bound and slower when the machine is busy.
+    assert!(p99 < Duration::from_millis(100), "p99 {p99:?}");
 
     // Presence set on A reaches the client on B: each change, timed.
     let me = on_a.doc.client_id().get();
     let mut presence_latencies = Vec::new();
-    for clock in 1..=100 {
+    for clock in 1..=200 {
         let seen = presence_count(&on_b, me);
         on_a.send_raw(presence(&on_a, clock, &format!("e{clock}")))
             .await;
         presence_latencies
             .push(wait_for_presence(&mut on_b, me, seen, Duration::from_secs(5)).await);
     }
-    let (p50, p99) = percentiles(&mut presence_latencies);
-    eprintln!("presence on A → client on B: p50 {p50:?}, p99 {p99:?}");
-    assert!(p99 < Duration::from_millis(300), "presence p99 {p99:?}");
+    let (p50, p99, max) = percentiles(&mut presence_latencies);
+    eprintln!("presence on A → client on B: p50 {p50:?}, p99 {p99:?}, max {max:?}");
+    // No database read on the way: faster than an edit.
+    assert!(p99 < Duration::from_millis(100), "presence p99 {p99:?}");
 }
 
 #[tokio::test]
