@@ -550,7 +550,8 @@ impl Hub {
         }
     }
 
-    /// Catches every loaded room up from the log and wakes every preview stream (this
+    /// Catches every loaded room up from the log, asks the other replicas again for the
+    /// presence on every page with connections here, and wakes every preview stream (this
     /// replica may have missed notifications).
     pub(crate) async fn catch_up_all(&self) {
         let rooms: Vec<Arc<Room>> = self.rooms.lock().await.values().cloned().collect();
@@ -558,6 +559,8 @@ impl Hub {
             if let Err(e) = room.catch_up(self, None).await {
                 tracing::error!(page_id = room.page_id, error = %e, "catching up failed; reloading the room");
                 self.discard(&room).await;
+            } else if room.connection_count() > 0 {
+                room.ask_presence(self);
             }
         }
         let pages: Vec<i64> = lock(&self.watches).keys().copied().collect();

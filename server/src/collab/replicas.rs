@@ -19,7 +19,8 @@
 //!   streams re-check, their room of a deleted page closes.
 //!
 //! A listener that lost its connection reconnects and then catches every loaded room up from
-//! the log, and drops every cached page, before it handles anything else.
+//! the log, asks the others again for the presence on every page with connections here, and
+//! drops every cached page, before it handles anything else.
 
 use super::Hub;
 use crate::storefront::cache::RenderCache;

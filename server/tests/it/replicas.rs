@@ -316,6 +316,10 @@ async fn a_replica_whose_listener_connection_drops_catches_up_and_keeps_relaying
     on_a.push_block("before", "divider", &[]);
     on_a.flush().await;
     wait_for(&mut on_b, "before").await;
+    let me = on_a.doc.client_id().get();
+    on_a.send_raw(presence(&on_a, 1, "before")).await;
+    wait_for_presence(&mut on_b, me, 0, Duration::from_secs(5)).await;
+    let presence_seen = presence_count(&on_b, me);
 
     assert_eq!(
         end_listener_connections(&pair.db).await,
@@ -343,6 +347,9 @@ async fn a_replica_whose_listener_connection_drops_catches_up_and_keeps_relaying
     on_b.flush().await;
     wait_for(&mut on_a, "after-b").await;
     assert_eq!(json_of(&on_a), json_of(&on_b));
+    // A presence change sent in the gap is lost too: B, listening again, asked A for the
+    // page's presence, and A's states came again without anyone changing them.
+    wait_for_presence(&mut on_b, me, presence_seen, Duration::from_secs(2)).await;
 }
 
 #[tokio::test]
