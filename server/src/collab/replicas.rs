@@ -21,6 +21,13 @@
 //! A listener that lost its connection reconnects and then catches every loaded room up from
 //! the log, asks the others again for the presence on every page with connections here, and
 //! drops every cached page, before it handles anything else.
+//!
+//! Not covered: a replica that dies without closing its connections (`kill -9`) sends no
+//! removals, so its editors' presence stays on the others' clients until those drop it (30 s
+//! without renewal). Ending it sooner would take each room remembering which replica every
+//! relayed state came from, and a way to learn that a replica died: PostgreSQL tells no one
+//! when another session ends, so that means polling `pg_stat_activity` (or heartbeats), with a
+//! grace period for a listener that is only reconnecting.
 
 use super::Hub;
 use crate::storefront::cache::RenderCache;
