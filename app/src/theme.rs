@@ -126,6 +126,23 @@ impl ThemeTokens {
     }
 }
 
+/// `s` for the inside of a double-quoted CSS string (`url("…")`, `[attr="…"]`): quotes and
+/// backslashes are escaped, and control characters written as hex escapes.
+pub fn css_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\{:x} ", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `#rgb` or `#rrggbb`.
 pub fn is_hex_color(v: &str) -> bool {
     let hex = v.strip_prefix('#').unwrap_or("");
@@ -135,6 +152,13 @@ pub fn is_hex_color(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn css_strings_escape_quotes_backslashes_and_controls() {
+        assert_eq!(css_string("b-1:x.y/a.png"), "b-1:x.y/a.png");
+        assert_eq!(css_string("a\"b\\c"), "a\\\"b\\\\c");
+        assert_eq!(css_string("a\nb\0"), "a\\a b\\0 ");
+    }
 
     #[test]
     fn invalid_tokens_fall_back() {

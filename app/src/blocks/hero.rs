@@ -46,8 +46,12 @@ pub fn HeroBlock(props: HeroProps) -> impl IntoView {
         cta_url,
         align,
     } = props;
-    let bg =
-        safe_image(&image).map(|src| format!("background-image:url(\"{}\")", css_url_escape(src)));
+    let bg = safe_image(&image).map(|src| {
+        format!(
+            "background-image:url(\"{}\")",
+            crate::theme::css_string(src)
+        )
+    });
     let has_image = bg.is_some();
     let centered = align == "center";
     let section_class = if has_image {
@@ -85,11 +89,4 @@ pub fn HeroBlock(props: HeroProps) -> impl IntoView {
             </div>
         </section>
     }
-}
-
-/// Keeps a URL inside a CSS `url("…")`: quotes, backslashes and line breaks are escaped.
-fn css_url_escape(url: &str) -> String {
-    url.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace(['\n', '\r'], "")
 }

@@ -446,15 +446,20 @@ pub fn restore_caret(ed: Ed) {
     }
 }
 
-/// The `[data-field]` element of a block's field on the canvas.
+/// The `[data-field]` element of a block's field on the canvas: one query for the fields
+/// inside that block, of which the block's own (not a nested block's) is kept.
 #[cfg(feature = "hydrate")]
 pub fn find_field(block: &str, field: &str) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast;
     let document = leptos::prelude::document();
     let list = document
-        .query_selector_all(&format!("[data-testid=canvas] [data-field=\"{field}\"]"))
+        .query_selector_all(&format!(
+            "[data-testid=canvas] [data-block-id=\"{}\"] [data-field=\"{}\"]",
+            crate::theme::css_string(block),
+            crate::theme::css_string(field)
+        ))
         .ok()?;
     (0..list.length()).find_map(|i| {
-        use wasm_bindgen::JsCast;
         let el: web_sys::Element = list.item(i)?.dyn_into().ok()?;
         let owner = el.closest("[data-block-id]").ok()??;
         (owner.get_attribute("data-block-id").as_deref() == Some(block)).then_some(el)
