@@ -318,3 +318,86 @@ test('text composed with an input method (IME) reaches the draft, and typing goe
   await a.context.close();
   await b.context.close();
 });
+
+test('keys the browser types itself and keys the editor types agree with the draft: marks, spaces, mid-word', async ({ browser, playwright }) => {
+  // Characters typed at a caret inside a text node are left to the browser (the draft takes
+  // them after); spaces, ends of links and everything else go through the draft first. Either
+  // way the field must show exactly what the draft renders: a second editor, whose field is
+  // rendered from the draft alone, must show the same HTML.
+  const pageId = await newPage(playwright, 'Typed natively');
+  const a = await openEditor(browser, pageId);
+  await a.page.locator('[data-testid=palette] button[data-block-type=rich_text]').click();
+  await expect(richBody(a.page)).toHaveText('Write something here.');
+  await a.page.evaluate(() => {
+    (document.querySelector('[data-testid=canvas] [data-block-type=rich_text] [data-field=body]') as any).__tag = 'body';
+    // Which typed characters the editor left to the browser (after its handler has run).
+    const w = window as any;
+    w.__typed = { browser: '', editor: '' };
+    window.addEventListener('beforeinput', (e) => {
+      if (e.inputType === 'insertText') w.__typed[e.defaultPrevented ? 'editor' : 'browser'] += e.data;
+    });
+  });
+
+  await richBody(a.page).click();
+  await a.page.keyboard.press('End');
+  // Bold on "here.", then typing at the end of the bold run continues it.
+  for (let i = 0; i < 5; i++) await a.page.keyboard.press('Shift+ArrowLeft');
+  await a.page.keyboard.press('Control+b');
+  await expect(richBody(a.page).locator('strong')).toHaveText('here.');
+  await a.page.keyboard.press('End');
+  await a.page.keyboard.type('XY', { delay: 20 });
+  // Mid-word, then a space and a letter after it.
+  await a.page.keyboard.press('Home');
+  for (let i = 0; i < 3; i++) await a.page.keyboard.press('ArrowRight');
+  await a.page.keyboard.type('zz q', { delay: 20 });
+  // Backspace and a new paragraph, typed into at once.
+  await a.page.keyboard.press('Backspace');
+  await a.page.keyboard.type('k', { delay: 20 });
+  await a.page.keyboard.press('End');
+  await a.page.keyboard.press('Enter');
+  await a.page.keyboard.type('Next line', { delay: 20 });
+
+  await expect(richBody(a.page)).toHaveText('Wrizz kte something here.XYNext line');
+  // The new paragraph starts where bold text ended, so it goes on bold, as the draft has it.
+  await expect(richBody(a.page).locator('strong')).toHaveText(['here.XY', 'Next line']);
+  await expect(richBody(a.page).locator('p')).toHaveCount(2);
+  // Both paths were taken: letters at a caret inside text by the browser; the space, the
+  // letter right after it, the first letter of the new paragraph by the editor.
+  const typed = await a.page.evaluate(() => (window as any).__typed);
+  expect(typed.browser).toContain('zz');
+  expect(typed.editor).toContain(' q');
+  expect(typed.editor).toContain('N');
+  // The field was patched in place all along.
+  expect(await a.page.evaluate(() => (document.querySelector('[data-testid=canvas] [data-block-type=rich_text] [data-field=body]') as any)?.__tag)).toBe('body');
+
+  const b = await openEditor(browser, pageId);
+  await expect(richBody(b.page)).toHaveText('Wrizz kte something here.XYNext line');
+  expect(await richBody(a.page).innerHTML()).toBe(await richBody(b.page).innerHTML());
+
+  // And the other way: B types into the same words while A watches; A's field follows.
+  await richBody(b.page).locator('p').first().click();
+  await b.page.keyboard.press('End');
+  await b.page.keyboard.type('!', { delay: 20 });
+  await expect(richBody(a.page)).toHaveText('Wrizz kte something here.XY!Next line');
+  expect(await richBody(a.page).innerHTML()).toBe(await richBody(b.page).innerHTML());
+
+  // When the browser types a key some other way than expected (here a script changes the
+  // node first), the draft still gets the key where it was typed and the field is rendered
+  // from the draft again.
+  await richBody(a.page).locator('p').first().click();
+  await a.page.keyboard.press('End');
+  await a.page.evaluate(() => {
+    window.addEventListener('beforeinput', (e) => {
+      const node = getSelection()?.anchorNode;
+      if (e.data === '#' && node?.nodeType === Node.TEXT_NODE) (node as Text).data = '~' + (node as Text).data;
+    });
+  });
+  await a.page.keyboard.type('#', { delay: 20 });
+  await expect(richBody(b.page)).toHaveText('Wrizz kte something here.XY!#Next line');
+  await expect(richBody(a.page)).toHaveText('Wrizz kte something here.XY!#Next line');
+  expect(await richBody(a.page).innerHTML()).toBe(await richBody(b.page).innerHTML());
+  expect(a.errors).toEqual([]);
+  expect(b.errors).toEqual([]);
+  await a.context.close();
+  await b.context.close();
+});

@@ -12,6 +12,7 @@ pub mod divider;
 pub mod gallery;
 pub mod hero;
 pub mod image;
+pub mod live_text;
 pub mod product_detail;
 pub mod product_grid;
 pub mod rich_text;
@@ -299,7 +300,7 @@ impl FieldAttrs {
                 let rendered = live.rendered.clone();
                 Either::Left(move || {
                     rendered();
-                    value.with(|v| v.as_str().unwrap_or_default().to_string())
+                    live_text::LiveText(value.with(|v| v.as_str().unwrap_or_default().to_string()))
                 })
             }
             None => Either::Right(text),

@@ -123,7 +123,7 @@ pub fn RichTextView(text: RichText, #[prop(optional, into)] class: String) -> im
             let empty = runs.is_empty();
             view! {
                 <p class=class>
-                    {runs.into_iter().map(run_view).collect_view()}
+                    {runs.into_iter().map(|run| run_view(run, editing)).collect_view()}
                     {(editing && empty).then(|| view! { <br /> })}
                 </p>
             }
@@ -131,8 +131,14 @@ pub fn RichTextView(text: RichText, #[prop(optional, into)] class: String) -> im
         .collect_view()
 }
 
-fn run_view(run: TextRun) -> AnyView {
-    let mut inner: AnyView = run.text.into_any();
+/// One run of text with its marks. On the canvas its text is a [`LiveText`](super::live_text::LiveText), so
+/// typing into it patches the characters rather than the node.
+fn run_view(run: TextRun, editing: bool) -> AnyView {
+    let mut inner: AnyView = if editing {
+        super::live_text::LiveText(run.text).into_any()
+    } else {
+        run.text.into_any()
+    };
     if run.italic {
         inner = view! { <em>{inner}</em> }.into_any();
     }

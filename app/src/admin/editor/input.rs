@@ -1,8 +1,15 @@
 //! Typing on the canvas. Every change to an in-place text field is intercepted
-//! (`beforeinput`), applied to the field's `Y.Text` as a splice, and the block re-renders from
+//! (`beforeinput`), applied to the field's `Y.Text` as a splice, and the field re-renders from
 //! the draft with the caret put back — so the DOM never drifts from the document, and two
 //! people typing in one field merge character by character. IME composition is let through and
 //! reconciled by diff when it ends.
+//!
+//! One case is left to the browser: typing characters (no spaces) with the caret inside a text
+//! node. The browser inserts them into that node and moves the caret, exactly as the field would
+//! render them; `after_input` then checks the node shows what was expected and applies the same
+//! splice to the draft. The field's text leaves ([`LiveText`](crate::blocks::live_text::LiveText))
+//! see nothing to change, so the keystroke costs no DOM patch and no caret restore, which would
+//! force a layout of the whole canvas. Anything unexpected falls back to reading the field.
 
 use super::Ed;
 #[cfg(feature = "hydrate")]
@@ -81,11 +88,23 @@ pub fn before_input(ed: Ed, e: InputEvent) {
             return;
         };
         let input_type = e.input_type();
+        ed.typing.set_value(None);
         if input_type == "insertCompositionText" {
             return; // an IME is composing: reconciled in `composed` when it ends
         }
+        let kind = field_kind(ed, &block, &field);
+        if input_type == "insertText"
+            && kind.is_some()
+            && ed.can_edit()
+            && let Some(typed) = e
+                .data()
+                .and_then(|data| Typed::at_caret(&el, block.clone(), field.clone(), data))
+        {
+            ed.typing.set_value(Some(typed));
+            return; // the browser types it; `after_input` gives it to the draft
+        }
         e.prevent_default();
-        let Some(kind) = field_kind(ed, &block, &field) else {
+        let Some(kind) = kind else {
             return;
         };
         if !ed.can_edit() {
@@ -177,6 +196,84 @@ pub fn before_input(ed: Ed, e: InputEvent) {
     let _ = (ed, e);
 }
 
+/// A keystroke left to the browser: characters typed at a caret inside a text node.
+#[cfg(feature = "hydrate")]
+pub struct Typed {
+    block: String,
+    field: String,
+    /// Where they go in the field's text (UTF-16 units).
+    at: u32,
+    data: String,
+    node: web_sys::Text,
+    /// What the node shows once the browser has typed them.
+    expected: String,
+}
+
+#[cfg(feature = "hydrate")]
+impl Typed {
+    /// `data` typed at the caret in `field_el`, when the browser will put it where the field
+    /// would render it: a collapsed caret after the first character of a text node (at its end
+    /// only outside links, which Chromium does not extend), no whitespace typed or next to the
+    /// caret (the browser turns spaces into non-breaking ones, and a collapsed trailing space
+    /// moves its caret).
+    fn at_caret(
+        field_el: &web_sys::Element,
+        block: String,
+        field: String,
+        data: String,
+    ) -> Option<Self> {
+        use wasm_bindgen::JsCast;
+        if data.is_empty() || data.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return None;
+        }
+        let sel = web_sys::window()?.get_selection().ok()??;
+        if !sel.is_collapsed() {
+            return None;
+        }
+        let node: web_sys::Text = sel.anchor_node()?.dyn_into().ok()?;
+        let offset = sel.anchor_offset();
+        let shown = node.data();
+        let len = shown.encode_utf16().count() as u32;
+        if offset == 0 || offset > len {
+            return None;
+        }
+        let units: Vec<u16> = shown.encode_utf16().collect();
+        let space = |u: Option<&u16>| {
+            u.and_then(|u| char::from_u32(u32::from(*u)))
+                .is_some_and(char::is_whitespace)
+        };
+        if space(units.get(offset as usize - 1)) || space(units.get(offset as usize)) {
+            return None;
+        }
+        if offset == len
+            && node
+                .parent_element()?
+                .closest("a")
+                .ok()?
+                .is_some_and(|a| field_el.contains(Some(&a)))
+        {
+            return None;
+        }
+        let (start, _) = text::selection_in(field_el)?;
+        let mut units = units;
+        units.splice(offset as usize..offset as usize, data.encode_utf16());
+        Some(Self {
+            block,
+            field,
+            at: start,
+            expected: String::from_utf16(&units).ok()?,
+            data,
+            node,
+        })
+    }
+
+    /// Whether the browser typed it as expected: the same node, still in the page, showing
+    /// the characters where they were meant to go.
+    fn landed(&self) -> bool {
+        self.node.is_connected() && self.node.data() == self.expected
+    }
+}
+
 /// Toggles bold/italic on a range: on unless the range's first character has it already.
 #[cfg(feature = "hydrate")]
 pub fn toggle_mark(ed: Ed, block: &str, field: &str, start: u32, end: u32, mark: &str) {
@@ -216,6 +313,22 @@ pub fn after_input(ed: Ed, e: leptos::ev::Event) {
         if e.dyn_ref::<web_sys::InputEvent>()
             .is_some_and(|i| i.is_composing())
         {
+            return;
+        }
+        if let Some(typed) = ed.typing.try_update_value(Option::take).flatten() {
+            let caret = typed.at + typed.data.encode_utf16().count() as u32;
+            ed.focus.set_value(Some(Focus {
+                block: typed.block.clone(),
+                field: typed.field.clone(),
+                start: caret,
+                end: caret,
+            }));
+            ed.splice(&typed.block, &typed.field, typed.at, 0, &typed.data);
+            if !typed.landed() {
+                // The browser typed it some other way: the draft has what was typed, and the
+                // block is mounted anew from it.
+                ed.model.update_value(|m| m.remount(&typed.block));
+            }
             return;
         }
         reconcile(ed, &e);

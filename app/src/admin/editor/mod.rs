@@ -156,6 +156,10 @@ pub struct Ed {
     pub client: StoredValue<Option<Client>, LocalStorage>,
     #[cfg(feature = "hydrate")]
     pub socket: StoredValue<Option<transport::Socket>, LocalStorage>,
+    /// A keystroke the browser is typing itself, for the draft to take once it has
+    /// (`input::before_input` lets it through, `input::after_input` applies it).
+    #[cfg(feature = "hydrate")]
+    pub typing: StoredValue<Option<input::Typed>, LocalStorage>,
 }
 
 /// Colours given to editors, picked from their user id.
@@ -192,6 +196,8 @@ impl Ed {
             client: StoredValue::new_local(None),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
+            #[cfg(feature = "hydrate")]
+            typing: StoredValue::new_local(None),
         }
     }
 
