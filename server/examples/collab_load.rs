@@ -118,7 +118,9 @@ async fn connect(t: &Target) -> Ws {
             .headers_mut()
             .insert("cookie", cookie.parse().expect("cookie header"));
     }
-    let (ws, _) = tokio_tungstenite::connect_async(request)
+    // TCP_NODELAY, as browsers set it: with Nagle's algorithm a client sending edit after edit
+    // waits for the server's delayed ACK.
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .unwrap_or_else(|e| panic!("connecting to {}: {e}", t.url));
     ws
