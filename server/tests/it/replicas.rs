@@ -210,16 +210,22 @@ async fn clients_on_two_replicas_converge_quickly_and_see_each_others_presence()
     assert!(p99 < Duration::from_millis(100), "presence p99 {p99:?}");
 }
 
+/// A client on `replica` whose presence (on `block`) the replica has taken: its echo came back.
+async fn present_on(pair: &Pair, replica: &Server, block: &str) -> (YClient, u64) {
+    let mut client = pair.join(replica).await;
+    let me = client.doc.client_id().get();
+    client.send_raw(presence(&client, 1, block)).await;
+    wait_for_presence(&mut client, me, 0, Duration::from_secs(5)).await;
+    (client, me)
+}
+
 #[tokio::test]
 async fn a_client_joining_on_one_replica_sees_at_once_who_is_on_the_page_on_the_other() {
     let Some(pair) = Pair::start().await else {
         return;
     };
-    let mut on_a = pair.join(&pair.a).await;
-    let me = on_a.doc.client_id().get();
-    on_a.send_raw(presence(&on_a, 1, "hero")).await;
     // A took it (its echo came back), and the live relay to B is past: B has no room yet.
-    wait_for_presence(&mut on_a, me, 0, Duration::from_secs(5)).await;
+    let (_on_a, me) = present_on(&pair, &pair.a, "hero").await;
     // Editors renew their presence every 10 s (stock Yjs clients every 15 s); these clients
     // never do, so only the replicas asking each other can show it to a client joining B.
     let (mut joined, mut seen) = (Vec::new(), Vec::new());
@@ -253,10 +259,7 @@ async fn joining_again_and_again_does_not_make_the_replicas_flood_each_other() {
     let Some(pair) = Pair::start().await else {
         return;
     };
-    let mut on_a = pair.join(&pair.a).await;
-    let me = on_a.doc.client_id().get();
-    on_a.send_raw(presence(&on_a, 1, "hero")).await;
-    wait_for_presence(&mut on_a, me, 0, Duration::from_secs(5)).await;
+    let (_on_a, _) = present_on(&pair, &pair.a, "hero").await;
     // Whatever A relayed of that is out before the count starts.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut relay = PgListener::connect(&pair.db.url).await.unwrap();
