@@ -396,6 +396,7 @@ test('keys the browser types itself and keys the editor types agree with the dra
   await expect(richBody(b.page)).toHaveText('Wrizz kte something here.XY!#Next line');
   await expect(richBody(a.page)).toHaveText('Wrizz kte something here.XY!#Next line');
   expect(await richBody(a.page).innerHTML()).toBe(await richBody(b.page).innerHTML());
+  await a.page.screenshot({ path: 'end2end/test-results/editor-typed.png' });
   expect(a.errors).toEqual([]);
   expect(b.errors).toEqual([]);
   await a.context.close();
