@@ -232,12 +232,11 @@ impl Typed {
         }
         let node: web_sys::Text = sel.anchor_node()?.dyn_into().ok()?;
         let offset = sel.anchor_offset();
-        let shown = node.data();
-        let len = shown.encode_utf16().count() as u32;
+        let mut units: Vec<u16> = node.data().encode_utf16().collect();
+        let len = units.len() as u32;
         if offset == 0 || offset > len {
             return None;
         }
-        let units: Vec<u16> = shown.encode_utf16().collect();
         let space = |u: Option<&u16>| {
             u.and_then(|u| char::from_u32(u32::from(*u)))
                 .is_some_and(char::is_whitespace)
@@ -255,7 +254,6 @@ impl Typed {
             return None;
         }
         let (start, _) = text::selection_in(field_el)?;
-        let mut units = units;
         units.splice(offset as usize..offset as usize, data.encode_utf16());
         Some(Self {
             block,
