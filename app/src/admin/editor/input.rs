@@ -9,7 +9,8 @@
 //! render them; `after_input` then checks the node shows what was expected and applies the same
 //! splice to the draft. The field's text leaves ([`LiveText`](crate::blocks::live_text::LiveText))
 //! see nothing to change, so the keystroke costs no DOM patch and no caret restore, which would
-//! force a layout of the whole canvas. Anything unexpected falls back to reading the field.
+//! force a layout of the whole canvas. If the browser typed it otherwise, the draft still gets
+//! the keystroke and the block is mounted anew from it.
 
 use super::Ed;
 #[cfg(feature = "hydrate")]
@@ -183,17 +184,23 @@ pub fn before_input(ed: Ed, e: InputEvent) {
         if delete == 0 && insert.is_empty() {
             return;
         }
-        let caret = at + insert.encode_utf16().count() as u32;
-        ed.focus.set_value(Some(Focus {
-            block: block.clone(),
-            field: field.clone(),
-            start: caret,
-            end: caret,
-        }));
-        ed.splice(&block, &field, at, delete, &insert);
+        type_in(ed, &block, &field, at, delete, &insert);
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (ed, e);
+}
+
+/// Splices typed text into a field's draft, with the caret after it.
+#[cfg(feature = "hydrate")]
+fn type_in(ed: Ed, block: &str, field: &str, at: u32, delete: u32, insert: &str) {
+    let caret = at + insert.encode_utf16().count() as u32;
+    ed.focus.set_value(Some(Focus {
+        block: block.into(),
+        field: field.into(),
+        start: caret,
+        end: caret,
+    }));
+    ed.splice(block, field, at, delete, insert);
 }
 
 /// A keystroke left to the browser: characters typed at a caret inside a text node.
@@ -314,14 +321,7 @@ pub fn after_input(ed: Ed, e: leptos::ev::Event) {
             return;
         }
         if let Some(typed) = ed.typing.try_update_value(Option::take).flatten() {
-            let caret = typed.at + typed.data.encode_utf16().count() as u32;
-            ed.focus.set_value(Some(Focus {
-                block: typed.block.clone(),
-                field: typed.field.clone(),
-                start: caret,
-                end: caret,
-            }));
-            ed.splice(&typed.block, &typed.field, typed.at, 0, &typed.data);
+            type_in(ed, &typed.block, &typed.field, typed.at, 0, &typed.data);
             if !typed.landed() {
                 // The browser typed it some other way: the draft has what was typed, and the
                 // block is mounted anew from it.
